@@ -1,0 +1,183 @@
+//! The allow-list sanitiser every piece of user HTML passes through once, on save.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let tags: HashSet<&str> = [
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    ]
+    .into_iter()
+    .collect();
+    let mut tag_attributes: HashMap<&str, HashSet<&str>> = HashMap::new();
+    tag_attributes.insert("a", ["href", "title"].into_iter().collect());
+    tag_attributes.insert(
+        "img",
+        ["src", "alt", "title", "width", "height"]
+            .into_iter()
+            .collect(),
+    );
+    tag_attributes.insert("td", ["colspan", "rowspan"].into_iter().collect());
+    tag_attributes.insert("th", ["colspan", "rowspan", "scope"].into_iter().collect());
+    tag_attributes.insert("ol", ["start", "reversed"].into_iter().collect());
+    // GnuBoard5 wraps its copy/move line in these classes; keeping them keeps imported posts
+    // styled, and no other class can be smuggled in.
+    let mut class_values: HashMap<&str, HashSet<&str>> = HashMap::new();
+    class_values.insert(
+        "div",
+        ["content_copy", "content_move"].into_iter().collect(),
+    );
+    let mut builder = ammonia::Builder::default();
+    builder
+        .tags(tags)
+        .tag_attributes(tag_attributes)
+        .allowed_classes(class_values)
+        .generic_attributes(["lang", "dir"].into_iter().collect())
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .strip_comments(true);
+    builder
+});
+
+/// Cleans user HTML with Madang's allow-list: structure and links survive; scripts, event
+/// handlers, styles, forms, frames and non-web URL schemes do not.
+pub fn sanitize(html: &str) -> String {
+    SANITIZER.clean(html).to_string()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Renders a plain-text body as GnuBoard5 does for posts without the HTML option:
+/// escaped, line breaks kept, web addresses made into links.
+pub fn text_to_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, line) in text.replace("\r\n", "\n").split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>\n");
+        }
+        out.push_str(&autolink(line));
+    }
+    sanitize(&out)
+}
+
+fn autolink(line: &str) -> String {
+    let mut out = String::new();
+    for (i, word) in line.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if word.starts_with("http://") || word.starts_with("https://") {
+            let href = escape(word);
+            out.push_str(&format!("<a href=\"{href}\">{href}</a>"));
+        } else {
+            out.push_str(&escape(word));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_structure_and_links() {
+        let clean = sanitize(r#"<p>Hello <a href="https://example.org/">world</a></p>"#);
+        assert_eq!(
+            clean,
+            r#"<p>Hello <a href="https://example.org/" rel="noopener noreferrer nofollow">world</a></p>"#
+        );
+    }
+
+    #[test]
+    fn removes_scripts_handlers_and_javascript_urls() {
+        let clean = sanitize(
+            r#"<script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a><p style="x:expression(1)">y</p>"#,
+        );
+        assert!(!clean.contains("script"), "{clean}");
+        assert!(!clean.contains("onerror"), "{clean}");
+        assert!(!clean.contains("javascript"), "{clean}");
+        assert!(!clean.contains("style"), "{clean}");
+    }
+
+    #[test]
+    fn keeps_only_known_classes() {
+        assert_eq!(
+            sanitize(r#"<div class="content_copy evil">x</div>"#),
+            r#"<div class="content_copy">x</div>"#
+        );
+    }
+
+    #[test]
+    fn text_mode_escapes_and_links() {
+        assert_eq!(
+            text_to_html("a <b>\nsee https://example.org/x?a=1&b=2"),
+            "a &lt;b&gt;<br>\nsee <a href=\"https://example.org/x?a=1&amp;b=2\" rel=\"noopener noreferrer nofollow\">https://example.org/x?a=1&amp;b=2</a>"
+        );
+    }
+}

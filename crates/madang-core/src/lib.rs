@@ -1,0 +1,17 @@
+//! Madang's domain: types and pure rules, with no I/O.
+//!
+//! Everything here is unit-tested without a database. The store, the web layer and the
+//! importer call these functions so a rule (how a title is cut, which HTML survives, what a
+//! copy line says, who may read a board) is written once.
+
+pub mod copy_line;
+pub mod download;
+pub mod html;
+pub mod model;
+pub mod password;
+pub mod permission;
+pub mod slug;
+pub mod text;
+pub mod time;
+
+pub use model::*;

@@ -1,0 +1,247 @@
+//! Cutting titles and making plain-text excerpts.
+//!
+//! Lengths count grapheme clusters (what a reader sees as one character), so a cut never
+//! splits a character, a combining sequence or a Hangul syllable written as separate jamo.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The mark appended to a cut title or excerpt, as GnuBoard5 does.
+pub const ELLIPSIS: &str = "…";
+
+/// Cuts `text` to at most `max` characters and appends "…" when anything was removed.
+///
+/// `max == 0` means "no limit". Trailing whitespace before the ellipsis is removed so the
+/// cut reads "…word…" rather than "…word …"; GnuBoard5 keeps it, but it only ever looks odd.
+pub fn cut(text: &str, max: usize) -> String {
+    if max == 0 {
+        return text.to_owned();
+    }
+    let mut graphemes = text.grapheme_indices(true);
+    match graphemes.nth(max) {
+        None => text.to_owned(),
+        Some((byte_index, _)) => {
+            let mut out = text[..byte_index].trim_end().to_owned();
+            out.push_str(ELLIPSIS);
+            out
+        }
+    }
+}
+
+/// Elements whose boundaries separate words when HTML is read as plain text.
+const BLOCK_ELEMENTS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Reads sanitised HTML as plain text: tags removed, entities decoded, block boundaries
+/// turned into spaces, runs of whitespace collapsed.
+///
+/// The input must be the sanitiser's output (see [`crate::html::sanitize`]): its tags are
+/// well formed and its attribute values are double-quoted, which is what makes this small
+/// scanner exact. It is not a general HTML parser.
+pub fn plain_text(sanitized_html: &str) -> String {
+    let mut raw = String::with_capacity(sanitized_html.len());
+    let mut rest = sanitized_html;
+    while let Some(lt) = rest.find('<') {
+        raw.push_str(&decode_entities(&rest[..lt]));
+        let tag_and_after = &rest[lt + 1..];
+        let end = tag_end(tag_and_after);
+        let tag = &tag_and_after[..end];
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCK_ELEMENTS.contains(&name.as_str()) {
+            raw.push(' ');
+        }
+        rest = tag_and_after.get(end + 1..).unwrap_or("");
+    }
+    raw.push_str(&decode_entities(rest));
+    collapse_whitespace(&raw)
+}
+
+/// Byte index of the `>` that closes a tag, skipping `>` inside double-quoted values.
+fn tag_end(tag: &str) -> usize {
+    let mut quoted = false;
+    for (i, b) in tag.bytes().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'>' if !quoted => return i,
+            _ => {}
+        }
+    }
+    tag.len()
+}
+
+/// Decodes the entities an HTML serialiser writes, plus numeric references.
+pub fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let semi = after.find(';').filter(|&i| i <= 10);
+        let decoded = semi.and_then(|semi| decode_entity(&after[1..semi]).map(|c| (c, semi)));
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some('\u{a0}'),
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code).filter(|c| *c != '\0')
+        }
+    }
+}
+
+/// Collapses every run of whitespace (no-break spaces included) into one space and trims.
+pub fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// A plain-text excerpt of sanitised HTML, cut to `max` characters (0 = whole text).
+pub fn excerpt(sanitized_html: &str, max: usize) -> String {
+    cut(&plain_text(sanitized_html), max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_the_seed_titles_exactly() {
+        assert_eq!(
+            cut(
+                "International Seminar on Responses to Crimes Against Humanity in North Korea",
+                40
+            ),
+            "International Seminar on Responses to Cr…"
+        );
+        assert_eq!(
+            cut(
+                "NKHR and APRRN call upon China to immediately stop the forcible repatriation of nine North Korean refugees",
+                40
+            ),
+            "NKHR and APRRN call upon China to immedi…"
+        );
+    }
+
+    #[test]
+    fn short_titles_are_left_alone() {
+        assert_eq!(
+            cut("NKHR Advocacy to Establish COI for DPRK", 40),
+            "NKHR Advocacy to Establish COI for DPRK"
+        );
+        let forty = "a".repeat(40);
+        assert_eq!(cut(&forty, 40), forty);
+        assert_eq!(cut("anything", 0), "anything");
+    }
+
+    #[test]
+    fn cuts_korean_by_syllable() {
+        assert_eq!(cut("북한인권시민연합", 4), "북한인권…");
+    }
+
+    #[test]
+    fn never_splits_decomposed_hangul_or_combining_marks() {
+        // 한 written as three conjoining jamo (NFD) is one character to a reader.
+        let decomposed = "\u{1112}\u{1161}\u{11ab}\u{1100}\u{1173}\u{11af}";
+        assert_eq!(cut(decomposed, 1), "\u{1112}\u{1161}\u{11ab}…");
+        assert_eq!(cut("e\u{301}te\u{301}", 1), "e\u{301}…");
+    }
+
+    #[test]
+    fn plain_text_strips_tags_decodes_entities_and_separates_blocks() {
+        let html = "<p>High commissioner.</p><p>After a <strong>short</strong> briefing &amp; talk</p><p>&lt;b&gt;&nbsp;x&#8217;s &#x2014;</p>";
+        assert_eq!(
+            plain_text(html),
+            "High commissioner. After a short briefing & talk <b> x’s —"
+        );
+    }
+
+    #[test]
+    fn plain_text_skips_gt_inside_quoted_attributes() {
+        assert_eq!(
+            plain_text(r#"<a href="/x" title="a>b">link</a> text"#),
+            "link text"
+        );
+    }
+
+    #[test]
+    fn unknown_entities_stay_literal() {
+        assert_eq!(decode_entities("R&D &bogus; &#0; &"), "R&D &bogus; &#0; &");
+    }
+
+    #[test]
+    fn excerpt_cuts_plain_text() {
+        assert_eq!(excerpt("<p>one two</p><p>three</p>", 7), "one two…");
+    }
+}

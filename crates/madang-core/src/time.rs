@@ -1,0 +1,77 @@
+//! Dates as readers see them: in the site's time zone, in the reader's language.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+/// The time zone GnuBoard5 forces and the seed site uses.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Seoul";
+
+/// Looks up a time zone by IANA name.
+pub fn zone(name: &str) -> Option<TimeZone> {
+    TimeZone::get(name).ok()
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A long date: "1 December 2015" in English, "2015년 12월 1일" in Korean.
+pub fn long_date(at: Timestamp, zone: &TimeZone, lang: &str) -> String {
+    let d = at.to_zoned(zone.clone());
+    match lang {
+        "ko" => format!("{}년 {}월 {}일", d.year(), d.month(), d.day()),
+        _ => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS[(d.month() - 1) as usize],
+            d.year()
+        ),
+    }
+}
+
+/// A machine-readable date-time for `<time datetime>`, with the zone's offset.
+pub fn iso(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// Parses a local date-time "YYYY-MM-DD HH:MM:SS" in `zone` (GnuBoard5's format).
+pub fn parse_local(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let civil: jiff::civil::DateTime = text.trim().replace(' ', "T").parse().ok()?;
+    civil.to_zoned(zone.clone()).ok().map(|z| z.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_dates_in_both_languages() {
+        let seoul = zone(DEFAULT_TIME_ZONE).unwrap();
+        // 23:30 UTC on 30 November is already 1 December in Seoul.
+        let at: Timestamp = "2015-11-30T23:30:00Z".parse().unwrap();
+        assert_eq!(long_date(at, &seoul, "en"), "1 December 2015");
+        assert_eq!(long_date(at, &seoul, "ko"), "2015년 12월 1일");
+        assert_eq!(iso(at, &seoul), "2015-12-01T08:30:00+09:00");
+    }
+
+    #[test]
+    fn parses_kst_text() {
+        let seoul = zone(DEFAULT_TIME_ZONE).unwrap();
+        let at = parse_local("2015-12-08 15:47:51", &seoul).unwrap();
+        assert_eq!(at.to_string(), "2015-12-08T06:47:51Z");
+        assert!(parse_local("0000-00-00 00:00:00", &seoul).is_none());
+    }
+}
