@@ -1,1 +1,121 @@
+//! Madang's Store: one method per use case, over SQLite (embedded) or PostgreSQL.
+//!
+//! Queries are written once with `$n` placeholders and run on either backend through
+//! [`on_db!`]; only schema (migrations) differs per backend. Every write that changes what
+//! a page shows bumps the site generation in the same transaction, so cached pages can never
+//! outlive the data they show.
 
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use thiserror::Error;
+
+mod attachments;
+mod audit;
+mod boards;
+mod members;
+mod posts;
+mod settings;
+
+pub use attachments::NewAttachment;
+pub use audit::AuditEntry;
+pub use members::NewMember;
+pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+
+/// What can go wrong in the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("unsupported database address (use sqlite:… or postgres://…): {0}")]
+    UnsupportedUrl(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same query code on whichever backend the store uses. The body is compiled once
+/// per backend, so `$pool` has the concrete pool type in each arm.
+macro_rules! on_db {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+/// The site's database.
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite:path` or `postgres://…`), creating an SQLite file
+    /// if it does not exist, and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let store = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            Store {
+                db: Db::Sqlite(pool),
+            }
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            Store {
+                db: Db::Postgres(pool),
+            }
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        Ok(store)
+    }
+
+    /// Which backend this store runs on, for logs: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection; call before the process exits.
+    pub async fn close(&self) {
+        on_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// Converts a stored Unix time to a timestamp; out-of-range values become the epoch rather
+/// than failing a whole page.
+pub(crate) fn ts(seconds: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,141 @@
+//! Attachment records. The bytes live in file storage (`madang-files`); a stored object may
+//! be shared by copies of a post and is removed only when no record refers to it.
+
+use madang_core::Attachment;
+
+use crate::audit::{Actor, audit};
+use crate::settings::bump_generation;
+use crate::{Result, Store, StoreError, on_db};
+
+/// A stored file to attach to a post.
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    pub name: &'a str,
+    pub storage_key: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub mime: &'a str,
+    pub caption: &'a str,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: i64,
+    post_id: i64,
+    name: String,
+    storage_key: String,
+    size: i64,
+    sha256: String,
+    mime: String,
+    caption: String,
+    downloads: i64,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Attachment {
+        Attachment {
+            id: r.id,
+            post_id: r.post_id,
+            name: r.name,
+            storage_key: r.storage_key,
+            size: r.size,
+            sha256: r.sha256,
+            mime: r.mime,
+            caption: r.caption,
+            downloads: r.downloads,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, post_id, name, storage_key, size, sha256, mime, caption, downloads";
+
+impl Store {
+    /// Records a stored file as the next attachment of a post.
+    pub async fn add_attachment(
+        &self,
+        post_id: i64,
+        new: &NewAttachment<'_>,
+        actor: (Option<i64>, &str),
+        now: jiff::Timestamp,
+    ) -> Result<Attachment> {
+        let actor = Actor {
+            id: actor.0,
+            name: actor.1,
+        };
+        let sql = format!(
+            "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
+                caption, created_at)
+             VALUES ($1, (SELECT COALESCE(MAX(position), 0) + 1 FROM attachments WHERE post_id = $1),
+                $2, $3, $4, $5, $6, $7, $8)
+             RETURNING {COLUMNS}"
+        );
+        let row: AttachmentRow = on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let row = sqlx::query_as(&sql)
+                .bind(post_id)
+                .bind(new.name)
+                .bind(new.storage_key)
+                .bind(new.size)
+                .bind(new.sha256)
+                .bind(new.mime)
+                .bind(new.caption)
+                .bind(now.as_second())
+                .fetch_one(&mut *tx)
+                .await?;
+            let target = format!("post:{post_id}");
+            audit!(
+                tx,
+                now.as_second(),
+                actor,
+                "attachment.add",
+                &target,
+                new.name
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+            row
+        });
+        Ok(row.into())
+    }
+
+    /// A post's attachments in order.
+    pub async fn attachments(&self, post_id: i64) -> Result<Vec<Attachment>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM attachments WHERE post_id = $1 ORDER BY position, id");
+        let rows: Vec<AttachmentRow> = on_db!(self, |pool| {
+            sqlx::query_as(&sql).bind(post_id).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// One attachment of one post.
+    pub async fn attachment(&self, post_id: i64, attachment_id: i64) -> Result<Option<Attachment>> {
+        let sql = format!("SELECT {COLUMNS} FROM attachments WHERE post_id = $1 AND id = $2");
+        let row: Option<AttachmentRow> = on_db!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(post_id)
+                .bind(attachment_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(Into::into))
+    }
+
+    /// Counts one download.
+    pub async fn count_download(&self, attachment_id: i64) -> Result<()> {
+        on_db!(self, |pool| {
+            sqlx::query("UPDATE attachments SET downloads = downloads + 1 WHERE id = $1")
+                .bind(attachment_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

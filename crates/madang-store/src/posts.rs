@@ -1,0 +1,519 @@
+//! Posts: writing, listing, reading, copying and moving.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use madang_core::copy_line::{self, CopyLineLanguage, Transfer};
+use madang_core::text::plain_text;
+use madang_core::{Board, ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
+
+use crate::audit::{Actor, audit};
+use crate::settings::bump_generation;
+use crate::{Result, Store, StoreError, on_db, ts};
+
+/// Longest title accepted, in characters (GnuBoard5's `wr_subject` is 255 bytes).
+pub const MAX_TITLE_CHARS: usize = 255;
+/// Largest body accepted, in bytes after sanitising.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// One page of a board's list.
+#[derive(Debug, Clone)]
+pub struct BoardPage {
+    /// Pinned posts, shown above the list on the first page only.
+    pub pinned: Vec<PostSummary>,
+    pub posts: Vec<PostSummary>,
+    /// 1-based page number shown.
+    pub page: u32,
+    /// Number of pages (at least 1).
+    pub pages: u32,
+}
+
+/// The posts before and after one post, in the board's list order.
+#[derive(Debug, Clone, Default)]
+pub struct PostNeighbours {
+    pub previous: Option<(i64, String)>,
+    pub next: Option<(i64, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    board_id: i64,
+    title: String,
+    body_text: String,
+    author_name: String,
+    published_at: i64,
+    pinned: bool,
+    secret: bool,
+    views: i64,
+    attachment_count: i64,
+}
+
+impl From<SummaryRow> for PostSummary {
+    fn from(r: SummaryRow) -> PostSummary {
+        PostSummary {
+            id: r.id,
+            board_id: r.board_id,
+            title: r.title,
+            body_text: r.body_text,
+            author_name: r.author_name,
+            published_at: ts(r.published_at),
+            pinned: r.pinned,
+            secret: r.secret,
+            views: r.views,
+            attachment_count: r.attachment_count,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: i64,
+    board_id: i64,
+    thread_key: i64,
+    title: String,
+    body_html: String,
+    body_text: String,
+    author_id: Option<i64>,
+    author_name: String,
+    lang: Option<String>,
+    status: String,
+    pinned: bool,
+    secret: bool,
+    views: i64,
+    links: String,
+    created_at: i64,
+    published_at: i64,
+    updated_at: i64,
+}
+
+impl From<PostRow> for Post {
+    fn from(r: PostRow) -> Post {
+        Post {
+            id: r.id,
+            board_id: r.board_id,
+            title: r.title,
+            body_html: r.body_html,
+            body_text: r.body_text,
+            author_id: r.author_id,
+            author_name: r.author_name,
+            lang: r.lang,
+            status: PostStatus::parse(&r.status).unwrap_or(PostStatus::Draft),
+            pinned: r.pinned,
+            secret: r.secret,
+            views: r.views,
+            created_at: ts(r.created_at),
+            published_at: ts(r.published_at),
+            updated_at: ts(r.updated_at),
+            links: r
+                .links
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, p.body_text, p.author_name, \
+    p.published_at, p.pinned, p.secret, p.views, \
+    (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
+
+const POST_COLUMNS: &str = "id, board_id, thread_key, title, body_html, body_text, author_id, \
+    author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at";
+
+/// Rows a reader may see: published, not deleted, publication time reached.
+const VISIBLE: &str = "p.status = 'published' AND p.deleted_at IS NULL AND p.published_at <= $2";
+
+fn order_by(order: ListOrder) -> &'static str {
+    match order {
+        ListOrder::Thread => "p.thread_key ASC, p.id ASC",
+        ListOrder::DateAsc => "p.published_at ASC, p.id ASC",
+        ListOrder::DateDesc => "p.published_at DESC, p.id DESC",
+    }
+}
+
+/// What a copy or move needs to know.
+#[derive(Debug, Clone)]
+pub struct TransferRequest<'a> {
+    pub transfer: Transfer,
+    pub post_id: i64,
+    pub target_board_id: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: &'a str,
+    pub at: Timestamp,
+    /// The site's copy-line language and time zone, for the visible line.
+    pub line_language: CopyLineLanguage,
+    pub zone: &'a TimeZone,
+}
+
+fn check_new_post(new: &NewPost) -> Result<(String, String, String)> {
+    let title = new.title.trim();
+    if title.is_empty() {
+        return Err(StoreError::Invalid("a post needs a title".into()));
+    }
+    if title.chars().count() > MAX_TITLE_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "a title may be at most {MAX_TITLE_CHARS} characters"
+        )));
+    }
+    let html = new.body.to_safe_html();
+    if html.len() > MAX_BODY_BYTES {
+        return Err(StoreError::Invalid("the post body is too large".into()));
+    }
+    let text = plain_text(&html);
+    Ok((title.to_owned(), html, text))
+}
+
+impl Store {
+    /// Creates a published post on a board and returns its id. The body is sanitised here,
+    /// once, so every later read can show it as is.
+    pub async fn create_post(&self, board_id: i64, new: &NewPost, now: Timestamp) -> Result<i64> {
+        let (title, html, text) = check_new_post(new)?;
+        let links = new.links.join("\n");
+        let actor = Actor {
+            id: new.author_id,
+            name: &new.author_name,
+        };
+        let (id,): (i64,) = on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: (i64,) = sqlx::query_as(
+                "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
+                    author_name, lang, status, pinned, secret, links, created_at, published_at,
+                    updated_at)
+                 VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
+                    $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11)
+                 RETURNING id",
+            )
+            .bind(board_id)
+            .bind(&title)
+            .bind(&html)
+            .bind(&text)
+            .bind(new.author_id)
+            .bind(&new.author_name)
+            .bind(&new.lang)
+            .bind(new.pinned)
+            .bind(new.secret)
+            .bind(&links)
+            .bind(now.as_second())
+            .bind(new.published_at.as_second())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(foreign_key_as_not_found)?;
+            sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
+                .bind(board_id)
+                .execute(&mut *tx)
+                .await?;
+            let target = format!("post:{}", row.0);
+            audit!(tx, now.as_second(), actor, "post.create", &target, &title);
+            bump_generation!(tx);
+            tx.commit().await?;
+            row
+        });
+        Ok(id)
+    }
+
+    /// One page of a board's list (1-based), pinned posts first on page 1. Pages past the
+    /// end are empty rather than an error, so a stale link shows "no posts".
+    pub async fn board_page(&self, board: &Board, page: u32, now: Timestamp) -> Result<BoardPage> {
+        let page = page.max(1);
+        let size = i64::from(board.page_size.max(1));
+        let order = order_by(board.list_order);
+        let pinned_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+             AND p.pinned = TRUE ORDER BY {order}"
+        );
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+             AND p.pinned = FALSE ORDER BY {order} LIMIT $3 OFFSET $4"
+        );
+        let offset = (i64::from(page) - 1).saturating_mul(size);
+        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {
+            let pinned = sqlx::query_as(&pinned_sql)
+                .bind(board.id)
+                .bind(now.as_second())
+                .fetch_all(pool)
+                .await?;
+            let posts = sqlx::query_as(&list_sql)
+                .bind(board.id)
+                .bind(now.as_second())
+                .bind(size)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?;
+            (pinned, posts)
+        });
+        let unpinned_total = (board.post_count - pinned.len() as i64).max(0);
+        let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
+        Ok(BoardPage {
+            pinned: if page == 1 {
+                pinned.into_iter().map(Into::into).collect()
+            } else {
+                Vec::new()
+            },
+            posts: posts.into_iter().map(Into::into).collect(),
+            page,
+            pages,
+        })
+    }
+
+    /// A published post of a board, or `None`.
+    pub async fn post(&self, board_id: i64, post_id: i64, now: Timestamp) -> Result<Option<Post>> {
+        let sql = format!(
+            "SELECT {POST_COLUMNS} FROM posts p WHERE p.id = $1 AND {VISIBLE} AND p.board_id = $3"
+        );
+        let row: Option<PostRow> = on_db!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(post_id)
+                .bind(now.as_second())
+                .bind(board_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(Post::from))
+    }
+
+    /// The posts before and after `post` in the board's list order.
+    pub async fn neighbours(
+        &self,
+        board: &Board,
+        post: &Post,
+        now: Timestamp,
+    ) -> Result<PostNeighbours> {
+        // Position keys per order: (primary key value, id). "Previous" is earlier in the list.
+        let (key_column, key): (&str, i64) = match board.list_order {
+            ListOrder::Thread => ("p.thread_key", self.thread_key(post.id).await?),
+            ListOrder::DateAsc | ListOrder::DateDesc => {
+                ("p.published_at", post.published_at.as_second())
+            }
+        };
+        let ascending = !matches!(board.list_order, ListOrder::DateDesc);
+        let (before_cmp, before_dir, after_cmp, after_dir) = if ascending {
+            ("<", "DESC", ">", "ASC")
+        } else {
+            (">", "ASC", "<", "DESC")
+        };
+        let neighbour_sql = |cmp: &str, dir: &str| {
+            format!(
+                "SELECT p.id, p.title FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+                 AND p.pinned = FALSE AND ({key_column} {cmp} $3 OR ({key_column} = $3 AND p.id {cmp} $4))
+                 ORDER BY {key_column} {dir}, p.id {dir} LIMIT 1"
+            )
+        };
+        let previous_sql = neighbour_sql(before_cmp, before_dir);
+        let next_sql = neighbour_sql(after_cmp, after_dir);
+        let (previous, next): (Option<(i64, String)>, Option<(i64, String)>) =
+            on_db!(self, |pool| {
+                let previous = sqlx::query_as(&previous_sql)
+                    .bind(board.id)
+                    .bind(now.as_second())
+                    .bind(key)
+                    .bind(post.id)
+                    .fetch_optional(pool)
+                    .await?;
+                let next = sqlx::query_as(&next_sql)
+                    .bind(board.id)
+                    .bind(now.as_second())
+                    .bind(key)
+                    .bind(post.id)
+                    .fetch_optional(pool)
+                    .await?;
+                (previous, next)
+            });
+        Ok(PostNeighbours { previous, next })
+    }
+
+    async fn thread_key(&self, post_id: i64) -> Result<i64> {
+        let (key,): (i64,) = on_db!(self, |pool| {
+            sqlx::query_as("SELECT thread_key FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(key)
+    }
+
+    /// Counts one view of a post.
+    pub async fn count_view(&self, post_id: i64) -> Result<()> {
+        on_db!(self, |pool| {
+            sqlx::query("UPDATE posts SET views = views + 1 WHERE id = $1")
+                .bind(post_id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Where a post came from, oldest step first.
+    pub async fn provenance(&self, post_id: i64) -> Result<Vec<Provenance>> {
+        type Row = (
+            String,
+            Option<i64>,
+            String,
+            Option<i64>,
+            Option<i64>,
+            String,
+            i64,
+        );
+        let rows: Vec<Row> = on_db!(self, |pool| {
+            sqlx::query_as(
+                "SELECT transfer, source_board_id, source_board_slug, source_post_id, actor_id,
+                    actor_name, at FROM post_provenance WHERE post_id = $1 ORDER BY id",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(transfer, sb, slug, sp, actor_id, actor_name, at)| {
+                Some(Provenance {
+                    transfer: Transfer::parse(&transfer)?,
+                    source_board_id: sb,
+                    source_board_slug: slug,
+                    source_post_id: sp,
+                    actor_id,
+                    actor_name,
+                    at: ts(at),
+                })
+            })
+            .collect())
+    }
+
+    /// Copies or moves a post to another board, as GnuBoard5's copy/move does: the copy keeps
+    /// title, author, dates, views and attachments (sharing the stored files), sorts as the
+    /// target's newest thread, carries the visible copy line, and records its provenance and
+    /// an audit line. A move also removes the source. Returns the new post's id.
+    ///
+    /// Whether the actor may do this is the caller's check (see `madang_core::permission`).
+    pub async fn transfer_post(&self, req: &TransferRequest<'_>) -> Result<i64> {
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let source_sql =
+                format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL");
+            let source: PostRow = sqlx::query_as(&source_sql)
+                .bind(req.post_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let _ = source.thread_key;
+            let (source_slug,): (String,) = sqlx::query_as("SELECT slug FROM boards WHERE id = $1")
+                .bind(source.board_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM boards WHERE id = $1")
+                .bind(req.target_board_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if target.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            if req.transfer == Transfer::Move && source.board_id == req.target_board_id {
+                return Err(StoreError::Invalid(
+                    "a post cannot be moved to its own board".into(),
+                ));
+            }
+            let line = copy_line::format_line(
+                req.line_language,
+                req.transfer,
+                req.actor_name,
+                req.at,
+                req.zone,
+                &source_slug,
+            );
+            let body_html = match &line {
+                Some(line) => copy_line::append_to_html(&source.body_html, req.transfer, line),
+                None => source.body_html.clone(),
+            };
+            let body_text = plain_text(&body_html);
+            let (new_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
+                    author_name, lang, status, pinned, secret, views, links, created_at,
+                    published_at, updated_at)
+                 VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
+                    $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14)
+                 RETURNING id",
+            )
+            .bind(req.target_board_id)
+            .bind(&source.title)
+            .bind(&body_html)
+            .bind(&body_text)
+            .bind(source.author_id)
+            .bind(&source.author_name)
+            .bind(&source.lang)
+            .bind(&source.status)
+            .bind(source.secret)
+            .bind(source.views)
+            .bind(&source.links)
+            .bind(source.created_at)
+            .bind(source.published_at)
+            .bind(req.at.as_second())
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
+                    caption, downloads, created_at)
+                 SELECT $1, position, name, storage_key, size, sha256, mime, caption, downloads, $2
+                 FROM attachments WHERE post_id = $3 ORDER BY position",
+            )
+            .bind(new_id)
+            .bind(req.at.as_second())
+            .bind(req.post_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO post_provenance (post_id, transfer, source_board_id, source_board_slug,
+                    source_post_id, actor_id, actor_name, at)
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8",
+            )
+            .bind(new_id)
+            .bind(req.transfer.as_str())
+            .bind(source.board_id)
+            .bind(&source_slug)
+            .bind(req.post_id)
+            .bind(req.actor_id)
+            .bind(req.actor_name)
+            .bind(req.at.as_second())
+            .execute(&mut *tx)
+            .await?;
+            let published = source.status == PostStatus::Published.as_str();
+            if published {
+                sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
+                    .bind(req.target_board_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if req.transfer == Transfer::Move {
+                sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2")
+                    .bind(req.at.as_second())
+                    .bind(req.post_id)
+                    .execute(&mut *tx)
+                    .await?;
+                if published {
+                    sqlx::query("UPDATE boards SET post_count = post_count - 1 WHERE id = $1")
+                        .bind(source.board_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            let actor = Actor {
+                id: req.actor_id,
+                name: req.actor_name,
+            };
+            let action = format!("post.{}", req.transfer.as_str());
+            let target = format!("post:{new_id}");
+            let detail = format!("from post:{} board:{source_slug}", req.post_id);
+            audit!(tx, req.at.as_second(), actor, &action, &target, &detail);
+            bump_generation!(tx);
+            tx.commit().await?;
+            Ok(new_id)
+        })
+    }
+}
+
+/// An insert that names a board that does not exist fails its foreign key: report not found.
+fn foreign_key_as_not_found(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound,
+        _ => StoreError::Database(e),
+    }
+}

@@ -1,0 +1,72 @@
+//! Site settings (key/value) and the site generation.
+
+use crate::{Result, Store, on_db};
+
+/// The setting that counts writes; cached pages are keyed by it.
+pub(crate) const GENERATION: &str = "generation";
+
+impl Store {
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let value: Option<(String,)> = on_db!(self, |pool| {
+            sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(value.map(|(v,)| v))
+    }
+
+    /// Writes a setting and bumps the generation.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await?;
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Removes a setting.
+    pub async fn delete_setting(&self, key: &str) -> Result<()> {
+        on_db!(self, |pool| {
+            sqlx::query("DELETE FROM settings WHERE key = $1")
+                .bind(key)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The current site generation: it changes whenever something a page shows changes.
+    pub async fn generation(&self) -> Result<i64> {
+        Ok(self
+            .setting(GENERATION)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+}
+
+/// Bumps the site generation inside the caller's transaction (`&mut *tx`).
+macro_rules! bump_generation {
+    ($tx:expr) => {
+        // The value is text in a key/value table; CAST keeps the increment atomic in SQL.
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, '1')
+             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
+        )
+        .bind($crate::settings::GENERATION)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+pub(crate) use bump_generation;
