@@ -101,3 +101,38 @@ impl Store {
         Ok(row.map(member))
     }
 }
+
+impl Store {
+    /// Creates the site's first account, and only if there is none. The setup token (the
+    /// setting `token_setting`) is claimed first with one atomic delete, so of two racing
+    /// submissions only one proceeds; if the account is then refused (a bad login, say),
+    /// the token is put back so the operator can try again.
+    pub async fn create_first_member(
+        &self,
+        new: &NewMember<'_>,
+        now: jiff::Timestamp,
+        token_setting: &str,
+    ) -> Result<Member> {
+        let claimed: Option<(String,)> = on_db!(self, |pool| {
+            sqlx::query_as("DELETE FROM settings WHERE key = $1 RETURNING value")
+                .bind(token_setting)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some((token_hash,)) = claimed else {
+            return Err(StoreError::Conflict(
+                "the site already has an administrator".into(),
+            ));
+        };
+        if self.member_count().await? > 0 {
+            return Err(StoreError::Conflict(
+                "the site already has an administrator".into(),
+            ));
+        }
+        let created = self.create_member(new, now).await;
+        if let Err(StoreError::Invalid(_)) = &created {
+            self.set_setting(token_setting, &token_hash).await?;
+        }
+        created
+    }
+}

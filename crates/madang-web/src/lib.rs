@@ -1,1 +1,119 @@
+//! Madang's web side: the axum router, thin handlers, templates and locales.
+//!
+//! A request passes the language prefix (`/ko/…`), then routing, then a handler that parses
+//! input, checks permission with `madang_core::permission`, calls one store method and
+//! renders a template. Errors become translated pages in one place ([`error`]).
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use jiff::tz::TimeZone;
+use madang_core::copy_line::CopyLineLanguage;
+use madang_files::Files;
+use madang_store::Store;
+
+pub mod error;
+pub mod i18n;
+mod middleware;
+mod public;
+pub mod setup;
+pub mod theme;
+mod views;
+
+pub use i18n::Lang;
+pub use views::SITE_NAME as SITE_NAME_SETTING;
+
+/// Site-wide facts the handlers need, fixed at start-up.
+pub struct SiteConfig {
+    /// The site's time zone for showing dates.
+    pub zone: TimeZone,
+    /// The language of the copy/move line.
+    pub copy_line_language: CopyLineLanguage,
+    /// A folder whose `templates/` and `static/` override the built-in theme.
+    pub theme_dir: Option<PathBuf>,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            zone: madang_core::time::zone(madang_core::time::DEFAULT_TIME_ZONE)
+                .unwrap_or(TimeZone::UTC),
+            copy_line_language: CopyLineLanguage::Korean,
+            theme_dir: None,
+        }
+    }
+}
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    files: Files,
+    config: SiteConfig,
+    theme: theme::Theme,
+}
+
+impl AppState {
+    /// Builds the state; loads the theme (built-in, overridden by `config.theme_dir`).
+    pub fn new(store: Store, files: Files, config: SiteConfig) -> AppState {
+        let theme = theme::Theme::load(config.theme_dir.clone());
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                files,
+                config,
+                theme,
+            }),
+        }
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// File storage.
+    pub fn files(&self) -> &Files {
+        &self.inner.files
+    }
+
+    /// Site configuration.
+    pub fn config(&self) -> &SiteConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn theme(&self) -> &theme::Theme {
+        &self.inner.theme
+    }
+}
+
+/// The whole site as one `Router`: public pages, setup, static assets, and the layers that
+/// add the language, security headers and error pages.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/", get(public::home))
+        .route("/b/{slug}", get(public::board))
+        .route("/b/{slug}/{post}", get(public::post))
+        .route("/b/{slug}/{post}/files/{file}", get(public::download))
+        .route("/bbs/board.php", get(public::legacy_board))
+        .route("/setup/{token}", get(setup::form).post(setup::submit))
+        .route("/static/{*path}", get(theme::asset))
+        .fallback(public::not_found)
+        .with_state(state.clone());
+    // The outer router has no routes of its own: its layers run before the inner router
+    // matches, which lets the language layer strip `/ko` from the path first.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::render_error_pages,
+        ))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(middleware::language_prefix))
+}

@@ -1,0 +1,60 @@
+//! Errors as readers see them: a status and a translated page, never debug text.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use madang_store::StoreError;
+
+/// Everything a handler can fail with.
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// No such board, post, file or page.
+    NotFound,
+    /// Malformed input; the text (a locale key) says what was wrong.
+    BadRequest(&'static str),
+    Forbidden,
+    /// The address is longer than the site accepts.
+    TooLong,
+    /// A fault of ours: logged in full, shown as a generic page.
+    Internal(String),
+}
+
+impl AppError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::TooLong => StatusCode::URI_TOO_LONG,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<madang_files::FilesError> for AppError {
+    fn from(e: madang_files::FilesError) -> AppError {
+        AppError::Internal(format!("file storage: {e}"))
+    }
+}
+
+/// A response carrying an [`AppError`] in its extensions, rendered into a page by the
+/// error layer, which knows the language and the theme.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}

@@ -1,0 +1,132 @@
+//! Layers every response passes through.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::context;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// Longest path accepted; longer ones get a 414 page.
+const MAX_PATH_BYTES: usize = 2048;
+
+/// Reads the language from the path (`/ko/…` is Korean, anything else English), strips the
+/// prefix so routes are written once, and records the language for handlers.
+pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Response {
+    let uri = request.uri().clone();
+    let path = uri.path();
+    if path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_PATH_BYTES) {
+        request.extensions_mut().insert(Lang::En);
+        return AppError::TooLong.into_response();
+    }
+    let (lang, rest) = match path.strip_prefix("/ko") {
+        Some("") => (Lang::Ko, "/"),
+        Some(rest) if rest.starts_with('/') => (Lang::Ko, rest),
+        _ => (Lang::En, path),
+    };
+    if lang == Lang::Ko {
+        let rewritten = match uri.query() {
+            Some(q) => format!("{rest}?{q}"),
+            None => rest.to_owned(),
+        };
+        match rewritten.parse::<Uri>() {
+            Ok(new_uri) => *request.uri_mut() = new_uri,
+            Err(_) => return AppError::NotFound.into_response(),
+        }
+    }
+    request.extensions_mut().insert(lang);
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(lang);
+    response
+}
+
+/// Content-Security-Policy: no inline script, no framing, nothing from other origins.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response.
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = |headers: &mut axum::http::HeaderMap, name: HeaderName, value: &'static str| {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    };
+    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(
+        headers,
+        header::REFERRER_POLICY,
+        "strict-origin-when-cross-origin",
+    );
+    set(headers, header::X_FRAME_OPTIONS, "DENY");
+    set(
+        headers,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        headers,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
+    response
+}
+
+/// Turns a response that carries an [`AppError`] into the translated error page.
+pub(crate) async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let lang = request
+        .extensions()
+        .get::<Lang>()
+        .copied()
+        .unwrap_or(Lang::En);
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<AppError>().cloned() else {
+        return response;
+    };
+    let (title, body, detail) = match &error {
+        AppError::NotFound => ("error-not-found-title", "error-not-found-body", ""),
+        AppError::BadRequest(detail) => {
+            ("error-bad-request-title", "error-bad-request-body", *detail)
+        }
+        AppError::Forbidden => ("error-forbidden-title", "error-forbidden-body", ""),
+        AppError::TooLong => ("error-too-long-title", "error-too-long-body", ""),
+        AppError::Internal(_) => ("error-internal-title", "error-internal-body", ""),
+    };
+    let site = crate::views::SiteView::load(&state, lang).await;
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        crate::i18n::text(lang, detail)
+    };
+    let context = context! {
+        lang => lang.code(),
+        prefix => lang.prefix(),
+        site => site,
+        title_key => title,
+        body_key => body,
+        detail => detail,
+        switch_path => lang.other().prefix().to_owned() + "/",
+    };
+    let page = state
+        .theme()
+        .render("error.html", context)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "the error page itself failed");
+            String::from("<!doctype html><title>Error</title><p>Error</p>")
+        });
+    (
+        error.status(),
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(page),
+    )
+        .into_response()
+}

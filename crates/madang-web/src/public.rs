@@ -1,0 +1,314 @@
+//! The public pages: home, board lists, posts, downloads.
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use futures::StreamExt;
+use madang_core::download::content_disposition;
+use madang_core::permission::{BoardAction, Viewer, may};
+use madang_core::time::{iso, long_date};
+use minijinja::context;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::views::{AttachmentView, BoardView, PostItemView, SiteView};
+
+/// How many latest posts each board shows on the home page.
+const HOME_LATEST: usize = 5;
+/// The highest page number accepted in a list address.
+const MAX_PAGE: u32 = 1_000_000;
+
+/// The value of one query parameter; invalid UTF-8 is replaced, so it then fails parsing.
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Parses `page=`: absent means 1; anything but a whole number from 1 up is a bad request.
+fn page_number(query: Option<&str>) -> Result<u32, AppError> {
+    match query_param(query, "page") {
+        None => Ok(1),
+        Some(text) => text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or(AppError::BadRequest("invalid-page-number")),
+    }
+}
+
+/// A numeric id from the path; anything else (including numbers beyond i64) is not found.
+fn path_id(text: &str) -> Result<i64, AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+fn render(
+    state: &AppState,
+    template: &str,
+    context: minijinja::Value,
+) -> Result<Response, AppError> {
+    let html = state.theme().render(template, context)?;
+    Ok(Html(html).into_response())
+}
+
+/// The address of the same page in the other language, for the language switch.
+fn switch_path(lang: Lang, uri: &Uri) -> String {
+    let mut path = format!("{}{}", lang.other().prefix(), uri.path());
+    if let Some(q) = uri.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    path
+}
+
+/// The home page: each menu group with its boards' latest posts.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let site = SiteView::load(&state, lang).await;
+    let viewer = Viewer::anonymous();
+    let now = jiff::Timestamp::now();
+    let mut sections = Vec::new();
+    for board in state.store().boards().await? {
+        if !may(&viewer, &board, BoardAction::List) {
+            continue;
+        }
+        let page = state.store().board_page(&board, 1, now).await?;
+        let posts: Vec<PostItemView> = page
+            .pinned
+            .iter()
+            .chain(page.posts.iter())
+            .take(HOME_LATEST)
+            .map(|p| PostItemView::new(&state, &board, p, lang))
+            .collect();
+        sections.push(context! { slug => board.slug, title => board.title, posts => posts });
+    }
+    render(
+        &state,
+        "home.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => switch_path(lang, &uri), sections => sections,
+        },
+    )
+}
+
+/// A board's list page.
+pub(crate) async fn board(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path(slug): Path<String>,
+    RawQuery(query): RawQuery,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let page_no = page_number(query.as_deref())?;
+    let board = state
+        .store()
+        .board(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !may(&Viewer::anonymous(), &board, BoardAction::List) {
+        return Err(AppError::Forbidden);
+    }
+    let page = state
+        .store()
+        .board_page(&board, page_no, jiff::Timestamp::now())
+        .await?;
+    if page_no > page.pages {
+        return Err(AppError::NotFound);
+    }
+    let item = |p| PostItemView::new(&state, &board, p, lang);
+    let pinned: Vec<PostItemView> = page.pinned.iter().map(item).collect();
+    let posts: Vec<PostItemView> = page.posts.iter().map(item).collect();
+    let site = SiteView::load(&state, lang).await;
+    render(
+        &state,
+        "board.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => switch_path(lang, &uri),
+            board => BoardView::new(&state, &board).await,
+            current_board => board.slug,
+            pinned => pinned, posts => posts,
+            page => page.page, pages => page.pages,
+        },
+    )
+}
+
+/// A post page.
+pub(crate) async fn post(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Path((slug, post_id)): Path<(String, String)>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let post_id = path_id(&post_id)?;
+    let board = state
+        .store()
+        .board(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let viewer = Viewer::anonymous();
+    if !may(&viewer, &board, BoardAction::Read) {
+        return Err(AppError::Forbidden);
+    }
+    let now = jiff::Timestamp::now();
+    let post = state
+        .store()
+        .post(board.id, post_id, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if post.secret
+        && !viewer.is_super_admin
+        && viewer.member_id.is_none_or(|id| Some(id) != post.author_id)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let attachments: Vec<AttachmentView> = state
+        .store()
+        .attachments(post.id)
+        .await?
+        .iter()
+        .map(AttachmentView::from)
+        .collect();
+    let neighbours = state.store().neighbours(&board, &post, now).await?;
+    state.store().count_view(post.id).await?;
+    let zone = &state.config().zone;
+    let site = SiteView::load(&state, lang).await;
+    render(
+        &state,
+        "post.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => switch_path(lang, &uri),
+            board => BoardView::new(&state, &board).await,
+            current_board => board.slug,
+            post => context! {
+                id => post.id,
+                title => post.title,
+                // Sanitised on save: safe to insert as is.
+                body_html => minijinja::Value::from_safe_string(post.body_html),
+                author => post.author_name,
+                date => long_date(post.published_at, zone, lang.code()),
+                date_iso => iso(post.published_at, zone),
+                views => post.views + 1,
+                links => post.links,
+            },
+            attachments => attachments,
+            may_download => may(&viewer, &board, BoardAction::Download),
+            previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
+            next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
+        },
+    )
+}
+
+/// Streams an attachment with its type and file name, and counts the download.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    Path((slug, post_id, file_id)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let (post_id, file_id) = (path_id(&post_id)?, path_id(&file_id)?);
+    let board = state
+        .store()
+        .board(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let viewer = Viewer::anonymous();
+    if !may(&viewer, &board, BoardAction::Download) || !may(&viewer, &board, BoardAction::Read) {
+        return Err(AppError::Forbidden);
+    }
+    let post = state
+        .store()
+        .post(board.id, post_id, jiff::Timestamp::now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if post.secret && !viewer.is_super_admin {
+        return Err(AppError::Forbidden);
+    }
+    let attachment = state
+        .store()
+        .attachment(post.id, file_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let file = match state.files().open(&attachment.storage_key).await {
+        Ok(file) => file,
+        Err(madang_files::FilesError::NotFound) => {
+            tracing::error!(key = %attachment.storage_key, "attachment missing from storage");
+            return Err(AppError::NotFound);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    state.store().count_download(attachment.id).await?;
+    let body = Body::from_stream(file.chunks.map(|c| c.map_err(std::io::Error::other)));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    let content_type = HeaderValue::from_str(&attachment.mime)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&attachment.name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(response)
+}
+
+/// GnuBoard5's `/bbs/board.php?bo_table=X[&wr_id=N]` addresses, redirected for good.
+pub(crate) async fn legacy_board(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let slug = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;
+    let board = state
+        .store()
+        .board(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = match query_param(query.as_deref(), "wr_id") {
+        Some(id) => format!("{}/b/{}/{}", lang.prefix(), board.slug, path_id(&id)?),
+        None => format!("{}/b/{}", lang.prefix(), board.slug),
+    };
+    Ok(Redirect::permanent(&target).into_response())
+}
+
+/// Any address no route matches.
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers() {
+        assert_eq!(page_number(None).unwrap(), 1);
+        assert_eq!(page_number(Some("page=3")).unwrap(), 3);
+        assert!(page_number(Some("page=abc")).is_err());
+        assert!(page_number(Some("page=-5")).is_err());
+        assert!(page_number(Some("page=0")).is_err());
+        assert!(page_number(Some("page=99999999999999999999")).is_err());
+        assert!(page_number(Some("page=%FF")).is_err());
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(path_id("42").unwrap(), 42);
+        assert!(path_id("9223372036854775808").is_err());
+        assert!(path_id("-1").is_err());
+        assert!(path_id("x").is_err());
+    }
+}

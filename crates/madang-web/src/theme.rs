@@ -1,0 +1,181 @@
+//! The theme: templates and static assets built into the binary, each overridable by a file
+//! of the same name in the operator's theme folder (`<data>/theme/templates/…`,
+//! `<data>/theme/static/…`), read at start-up, so no rebuild is needed.
+
+use std::path::{Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use fluent_templates::fluent_bundle::FluentValue;
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error as TemplateError, ErrorKind, State as TemplateState};
+use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+
+#[derive(RustEmbed)]
+#[folder = "../../themes/default/"]
+struct BuiltIn;
+
+/// Loaded templates and assets.
+pub struct Theme {
+    env: Environment<'static>,
+    override_dir: Option<PathBuf>,
+    /// A short hash of the stylesheet, appended to its URL so it can be cached for good.
+    asset_version: String,
+}
+
+impl Theme {
+    /// Loads the built-in theme with overrides from `override_dir`.
+    pub fn load(override_dir: Option<PathBuf>) -> Theme {
+        let mut env = Environment::new();
+        let dir = override_dir.clone();
+        env.set_loader(move |name| {
+            if let Some(text) = dir
+                .as_deref()
+                .and_then(|d| read_override(d, "templates", name))
+            {
+                return Ok(Some(String::from_utf8_lossy(&text).into_owned()));
+            }
+            Ok(BuiltIn::get(&format!("templates/{name}"))
+                .map(|f| String::from_utf8_lossy(&f.data).into_owned()))
+        });
+        env.add_function("t", translate);
+        let stylesheet = asset_bytes(override_dir.as_deref(), "style.css").unwrap_or_default();
+        let asset_version = hex::encode(&Sha256::digest(&stylesheet)[..6]);
+        env.add_global("asset_version", asset_version.clone());
+        Theme {
+            env,
+            override_dir,
+            asset_version,
+        }
+    }
+
+    /// Renders a template with its context.
+    pub fn render(&self, name: &str, context: Value) -> Result<String, AppError> {
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))?;
+        template
+            .render(context)
+            .map_err(|e| AppError::Internal(format!("template {name}: {e:#}")))
+    }
+
+    /// The version string of the built assets.
+    pub fn asset_version(&self) -> &str {
+        &self.asset_version
+    }
+}
+
+fn read_override(dir: &Path, kind: &str, name: &str) -> Option<Vec<u8>> {
+    if !safe_asset_name(name) {
+        return None;
+    }
+    std::fs::read(dir.join(kind).join(name)).ok()
+}
+
+fn asset_bytes(override_dir: Option<&Path>, name: &str) -> Option<Vec<u8>> {
+    if let Some(bytes) = override_dir.and_then(|d| read_override(d, "static", name)) {
+        return Some(bytes);
+    }
+    BuiltIn::get(&format!("static/{name}")).map(|f| f.data.into_owned())
+}
+
+/// Asset names are plain relative paths: no `..`, no absolute paths, no odd characters.
+fn safe_asset_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && !name.starts_with('/')
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
+}
+
+/// `t("key", name=value, …)` in templates: the UI string in the page's language.
+fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String, TemplateError> {
+    let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
+        Some("ko") => Lang::Ko,
+        _ => Lang::En,
+    };
+    let mut args: Vec<(&str, FluentValue<'static>)> = Vec::new();
+    for name in kwargs.args() {
+        let value: Value = kwargs.get(name)?;
+        let fluent = match value.as_i64() {
+            Some(n) => FluentValue::from(n),
+            None => FluentValue::from(value.to_string()),
+        };
+        args.push((name, fluent));
+    }
+    kwargs.assert_all_used()?;
+    if !i18n::has(lang, key) {
+        return Err(TemplateError::new(
+            ErrorKind::UndefinedError,
+            format!("no UI string {key}"),
+        ));
+    }
+    Ok(if args.is_empty() {
+        i18n::text(lang, key)
+    } else {
+        i18n::text_with(lang, key, &args)
+    })
+}
+
+/// Serves a theme asset: `/static/style.css?v=…`.
+pub(crate) async fn asset(
+    State(state): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    if !safe_asset_name(&path) {
+        return Err(AppError::NotFound);
+    }
+    let bytes =
+        asset_bytes(state.theme().override_dir.as_deref(), &path).ok_or(AppError::NotFound)?;
+    let content_type = match path.rsplit_once('.').map(|(_, e)| e) {
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("txt") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    // A versioned URL names one exact file, so it may be cached for good.
+    let cache = if query.is_some_and(|q| q.starts_with("v=")) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, cache),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_cannot_escape() {
+        assert!(safe_asset_name("style.css"));
+        assert!(safe_asset_name("img/logo.svg"));
+        assert!(!safe_asset_name("../secret"));
+        assert!(!safe_asset_name("/etc/passwd"));
+        assert!(!safe_asset_name("a//b"));
+        assert!(!safe_asset_name("a\\b"));
+    }
+}

@@ -1,0 +1,158 @@
+//! What templates receive: plain serialisable views built from domain types.
+
+use madang_core::download::human_size;
+use madang_core::text::cut;
+use madang_core::time::{iso, long_date};
+use madang_core::{Attachment, Board, PostSummary};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::i18n::Lang;
+
+/// The site's frame: name, menu, and whether it still needs its first administrator.
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteView {
+    pub name: String,
+    pub menu: Vec<MenuGroupView>,
+    pub needs_setup: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct MenuGroupView {
+    pub title: String,
+    pub boards: Vec<MenuBoardView>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct MenuBoardView {
+    pub slug: String,
+    pub title: String,
+}
+
+/// The setting that holds the site's name.
+pub const SITE_NAME: &str = "site_name";
+
+impl SiteView {
+    /// Loads the frame. A failure here degrades to an empty menu rather than failing a page
+    /// that could otherwise be shown (the error page uses this too).
+    pub async fn load(state: &AppState, _lang: Lang) -> SiteView {
+        let store = state.store();
+        let name = store
+            .setting(SITE_NAME)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "Madang".into());
+        let groups = store.groups().await.unwrap_or_default();
+        let boards = store.boards().await.unwrap_or_default();
+        let needs_setup = store.member_count().await.map(|n| n == 0).unwrap_or(false);
+        let menu = groups
+            .iter()
+            .map(|g| MenuGroupView {
+                title: g.title.clone(),
+                boards: boards
+                    .iter()
+                    .filter(|b| b.group_id == Some(g.id))
+                    .map(|b| MenuBoardView {
+                        slug: b.slug.clone(),
+                        title: b.title.clone(),
+                    })
+                    .collect(),
+            })
+            .filter(|g| !g.boards.is_empty())
+            .collect();
+        SiteView {
+            name,
+            menu,
+            needs_setup,
+        }
+    }
+}
+
+/// A board as the page heading and breadcrumb show it.
+#[derive(Debug, Serialize)]
+pub(crate) struct BoardView {
+    pub slug: String,
+    pub title: String,
+    pub group_title: Option<String>,
+}
+
+impl BoardView {
+    pub async fn new(state: &AppState, board: &Board) -> BoardView {
+        let group_title = match board.group_id {
+            Some(id) => state
+                .store()
+                .groups()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .find(|g| g.id == id)
+                .map(|g| g.title),
+            None => None,
+        };
+        BoardView {
+            slug: board.slug.clone(),
+            title: board.title.clone(),
+            group_title,
+        }
+    }
+}
+
+/// A post in a list.
+#[derive(Debug, Serialize)]
+pub(crate) struct PostItemView {
+    pub id: i64,
+    pub title: String,
+    pub short_title: String,
+    pub excerpt: String,
+    pub date: String,
+    pub date_iso: String,
+    pub author: String,
+    pub pinned: bool,
+    pub secret: bool,
+    pub attachment_count: i64,
+}
+
+impl PostItemView {
+    pub fn new(state: &AppState, board: &Board, post: &PostSummary, lang: Lang) -> PostItemView {
+        let zone = &state.config().zone;
+        PostItemView {
+            id: post.id,
+            title: post.title.clone(),
+            short_title: cut(&post.title, board.title_len as usize),
+            excerpt: if board.excerpt_len == 0 || post.secret {
+                String::new()
+            } else {
+                cut(&post.body_text, board.excerpt_len as usize)
+            },
+            date: long_date(post.published_at, zone, lang.code()),
+            date_iso: iso(post.published_at, zone),
+            author: post.author_name.clone(),
+            pinned: post.pinned,
+            secret: post.secret,
+            attachment_count: post.attachment_count,
+        }
+    }
+}
+
+/// An attachment on a post page.
+#[derive(Debug, Serialize)]
+pub(crate) struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    pub size: String,
+    pub downloads: i64,
+    pub caption: String,
+}
+
+impl From<&Attachment> for AttachmentView {
+    fn from(a: &Attachment) -> AttachmentView {
+        AttachmentView {
+            id: a.id,
+            name: a.name.clone(),
+            size: human_size(a.size),
+            downloads: a.downloads,
+            caption: a.caption.clone(),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Where settings come from: command-line flags, then environment variables (both through
+//! clap), then `madang.toml` in the data folder, then defaults.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use serde::Deserialize;
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct SiteArgs {
+    /// The data folder: database, files, theme overrides, madang.toml.
+    #[arg(long, env = "MADANG_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The database: sqlite:PATH or postgres://USER@HOST/DB (default: SQLite in the data folder).
+    #[arg(long, env = "MADANG_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+}
+
+/// `madang.toml` in the data folder. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    /// IANA time zone for showing dates (default Asia/Seoul).
+    pub time_zone: Option<String>,
+    /// Language of the copy/move line: "ko" (default), "en" or "off".
+    pub copy_line_language: Option<String>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub listen: String,
+    pub time_zone: String,
+    pub copy_line_language: String,
+}
+
+/// The default data folder, relative to where madang runs.
+pub const DEFAULT_DATA_DIR: &str = "madang-data";
+/// The default listening address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Resolves the configuration; `listen` is the `serve` flag (or environment) if given.
+    pub fn resolve(args: &SiteArgs, listen: Option<String>) -> Result<Config> {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let file = read_file_config(&data_dir)?;
+        let database_url = args
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("madang.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!(
+                "the database address must start with sqlite: or postgres:// (got {database_url})"
+            );
+        }
+        let time_zone = file
+            .time_zone
+            .unwrap_or_else(|| madang_core::time::DEFAULT_TIME_ZONE.into());
+        if madang_core::time::zone(&time_zone).is_none() {
+            bail!(
+                "unknown time zone {time_zone:?} in madang.toml (use an IANA name like Asia/Seoul)"
+            );
+        }
+        let copy_line_language = file.copy_line_language.unwrap_or_else(|| "ko".into());
+        if madang_core::copy_line::CopyLineLanguage::parse(&copy_line_language).is_none() {
+            bail!("copy_line_language in madang.toml must be \"ko\", \"en\" or \"off\"");
+        }
+        Ok(Config {
+            listen: listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.into()),
+            data_dir,
+            database_url,
+            time_zone,
+            copy_line_language,
+        })
+    }
+
+    /// The folder for attachments when stored locally.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+
+    /// The folder whose files override the built-in theme.
+    pub fn theme_dir(&self) -> PathBuf {
+        self.data_dir.join("theme")
+    }
+
+    /// The web layer's view of the configuration.
+    pub fn site_config(&self) -> madang_web::SiteConfig {
+        madang_web::SiteConfig {
+            zone: madang_core::time::zone(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
+            copy_line_language: madang_core::copy_line::CopyLineLanguage::parse(
+                &self.copy_line_language,
+            )
+            .unwrap_or_default(),
+            theme_dir: Some(self.theme_dir()),
+        }
+    }
+}
+
+fn read_file_config(data_dir: &Path) -> Result<FileConfig> {
+    let path = data_dir.join("madang.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("madang-config-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let dir = temp_dir("precedence");
+        std::fs::write(
+            dir.join("madang.toml"),
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite:/tmp/x.db\"\n",
+        )
+        .unwrap();
+        let args = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: None,
+        };
+        let from_file = Config::resolve(&args, None).unwrap();
+        assert_eq!(from_file.listen, "0.0.0.0:9000");
+        assert_eq!(from_file.database_url, "sqlite:/tmp/x.db");
+        let args = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: Some("postgres://h/db".into()),
+        };
+        let from_flags = Config::resolve(&args, Some("127.0.0.1:1".into())).unwrap();
+        assert_eq!(from_flags.listen, "127.0.0.1:1");
+        assert_eq!(from_flags.database_url, "postgres://h/db");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn defaults_and_bad_values() {
+        let dir = temp_dir("defaults");
+        let args = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: None,
+        };
+        let config = Config::resolve(&args, None).unwrap();
+        assert_eq!(config.listen, DEFAULT_LISTEN);
+        assert!(config.database_url.ends_with("madang.db"));
+        std::fs::write(dir.join("madang.toml"), "time_zone = \"Mars/Olympus\"\n").unwrap();
+        assert!(Config::resolve(&args, None).is_err());
+        std::fs::write(dir.join("madang.toml"), "unknown_key = 1\n").unwrap();
+        assert!(Config::resolve(&args, None).is_err());
+        let bad = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: Some("mysql://x".into()),
+        };
+        assert!(Config::resolve(&bad, None).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
