@@ -15,10 +15,11 @@ posted-on = Posted
 author = Author
 views = Views
 attachments = Attachments
-attachment-downloads = { $count ->
-    [one] { $count } download
-   *[other] { $count } downloads
-}
+attachment-downloads =
+    { $count ->
+        [one] { $count } download
+       *[other] { $count } downloads
+    }
 links = Links
 previous-post = Previous
 next-post = Next

@@ -65,20 +65,36 @@ pub fn text(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_owned())
 }
 
-/// Looks up a UI string with arguments.
+/// Looks up a UI string with arguments; a missing key shows the key itself.
 pub fn text_with(lang: Lang, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
+    try_text_with(lang, key, args).unwrap_or_else(|| key.to_owned())
+}
+
+/// Looks up a UI string with arguments; `None` if the key is missing or an argument it
+/// needs was not given.
+pub fn try_text_with(
+    lang: Lang,
+    key: &str,
+    args: &[(&str, FluentValue<'static>)],
+) -> Option<String> {
+    if args.is_empty() {
+        return LOCALES.try_lookup(&lang.id(), key);
+    }
     let args: HashMap<Cow<'static, str>, FluentValue<'static>> = args
         .iter()
         .map(|(k, v)| (Cow::Owned((*k).to_owned()), v.clone()))
         .collect();
-    LOCALES
-        .try_lookup_with_args(&lang.id(), key, &args)
-        .unwrap_or_else(|| key.to_owned())
+    LOCALES.try_lookup_with_args(&lang.id(), key, &args)
 }
 
-/// Whether a key exists in a language (for tests that every key is translated).
+/// Whether a key exists in a language (for tests that every key is translated). Keys that
+/// take arguments are tried with every argument name the locale files use.
 pub fn has(lang: Lang, key: &str) -> bool {
-    LOCALES.try_lookup(&lang.id(), key).is_some()
+    let args: Vec<(&str, FluentValue<'static>)> = ["n", "count", "detail", "login", "reason"]
+        .into_iter()
+        .map(|name| (name, FluentValue::from(1)))
+        .collect();
+    try_text_with(lang, key, &[]).is_some() || try_text_with(lang, key, &args).is_some()
 }
 
 #[cfg(test)]
@@ -91,8 +107,8 @@ mod tests {
         let korean = include_str!("../../../locales/ko/main.ftl");
         let keys = |src: &str| -> Vec<String> {
             src.lines()
-                .filter(|l| !l.starts_with(['#', ' ', '[', '*']) && l.contains(" = "))
-                .map(|l| l.split(" = ").next().unwrap().trim().to_owned())
+                .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()) && l.contains(" ="))
+                .map(|l| l.split(" =").next().unwrap().trim().to_owned())
                 .collect()
         };
         let (en, ko) = (keys(english), keys(korean));

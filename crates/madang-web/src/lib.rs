@@ -15,6 +15,7 @@ use madang_files::Files;
 use madang_store::Store;
 
 pub mod error;
+mod extract;
 pub mod i18n;
 mod middleware;
 mod public;

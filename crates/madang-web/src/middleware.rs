@@ -88,6 +88,7 @@ pub(crate) async fn render_error_pages(
         .get::<Lang>()
         .copied()
         .unwrap_or(Lang::En);
+    let switch_path = format!("{}{}", lang.other().prefix(), request.uri().path());
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<AppError>().cloned() else {
         return response;
@@ -114,7 +115,7 @@ pub(crate) async fn render_error_pages(
         title_key => title,
         body_key => body,
         detail => detail,
-        switch_path => lang.other().prefix().to_owned() + "/",
+        switch_path => switch_path,
     };
     let page = state
         .theme()

@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use futures::StreamExt;
@@ -13,6 +13,7 @@ use minijinja::context;
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::PathParts;
 use crate::i18n::Lang;
 use crate::views::{AttachmentView, BoardView, PostItemView, SiteView};
 
@@ -106,7 +107,7 @@ pub(crate) async fn home(
 pub(crate) async fn board(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
-    Path(slug): Path<String>,
+    PathParts(slug): PathParts<String>,
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> Result<Response, AppError> {
@@ -148,7 +149,7 @@ pub(crate) async fn board(
 pub(crate) async fn post(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
-    Path((slug, post_id)): Path<(String, String)>,
+    PathParts((slug, post_id)): PathParts<(String, String)>,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let post_id = path_id(&post_id)?;
@@ -214,7 +215,8 @@ pub(crate) async fn post(
 /// Streams an attachment with its type and file name, and counts the download.
 pub(crate) async fn download(
     State(state): State<AppState>,
-    Path((slug, post_id, file_id)): Path<(String, String, String)>,
+    method: axum::http::Method,
+    PathParts((slug, post_id, file_id)): PathParts<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let (post_id, file_id) = (path_id(&post_id)?, path_id(&file_id)?);
     let board = state
@@ -247,7 +249,10 @@ pub(crate) async fn download(
         }
         Err(e) => return Err(e.into()),
     };
-    state.store().count_download(attachment.id).await?;
+    // A HEAD request (a link checker, a download manager probing size) is not a download.
+    if method != axum::http::Method::HEAD {
+        state.store().count_download(attachment.id).await?;
+    }
     let body = Body::from_stream(file.chunks.map(|c| c.map_err(std::io::Error::other)));
     let mut response = body.into_response();
     let headers = response.headers_mut();

@@ -1,8 +1,8 @@
 //! First-run setup: the operator creates the first administrator through a one-time link
 //! printed in the server log, so a stranger who reaches a new site first cannot claim it.
 
+use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Form};
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::extract::PathParts;
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
@@ -101,7 +102,7 @@ async fn page(
 pub(crate) async fn form(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
-    Path(token): Path<String>,
+    PathParts(token): PathParts<String>,
     uri: Uri,
 ) -> Result<Response, AppError> {
     if !token_is_valid(&state, &token).await? {
@@ -114,7 +115,7 @@ pub(crate) async fn form(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
-    Path(token): Path<String>,
+    PathParts(token): PathParts<String>,
     headers: HeaderMap,
     uri: Uri,
     form: Result<Form<SetupForm>, FormRejection>,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use fluent_templates::fluent_bundle::FluentValue;
@@ -44,6 +44,7 @@ impl Theme {
             Ok(BuiltIn::get(&format!("templates/{name}"))
                 .map(|f| String::from_utf8_lossy(&f.data).into_owned()))
         });
+        env.set_formatter(escape_html);
         env.add_function("t", translate);
         let stylesheet = asset_bytes(override_dir.as_deref(), "style.css").unwrap_or_default();
         let asset_version = hex::encode(&Sha256::digest(&stylesheet)[..6]);
@@ -99,6 +100,24 @@ fn safe_asset_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-/".contains(&b))
 }
 
+/// Escapes interpolated text in HTML templates. minijinja's default also escapes `/` as
+/// `&#x2f;`, which is safe but turns every link into noise; escaping `& < > " '` is what
+/// HTML needs, in element content and in quoted attribute values alike.
+fn escape_html(
+    out: &mut minijinja::Output,
+    state: &TemplateState,
+    value: &Value,
+) -> Result<(), TemplateError> {
+    use std::fmt::Write;
+    let html = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
+    match value.as_str() {
+        Some(text) if html && !value.is_safe() => out
+            .write_str(&madang_core::html::escape(text))
+            .map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "writing the page")),
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
 /// `t("key", name=value, …)` in templates: the UI string in the page's language.
 fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String, TemplateError> {
     let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
@@ -115,23 +134,14 @@ fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String,
         args.push((name, fluent));
     }
     kwargs.assert_all_used()?;
-    if !i18n::has(lang, key) {
-        return Err(TemplateError::new(
-            ErrorKind::UndefinedError,
-            format!("no UI string {key}"),
-        ));
-    }
-    Ok(if args.is_empty() {
-        i18n::text(lang, key)
-    } else {
-        i18n::text_with(lang, key, &args)
-    })
+    i18n::try_text_with(lang, key, &args)
+        .ok_or_else(|| TemplateError::new(ErrorKind::UndefinedError, format!("no UI string {key}")))
 }
 
 /// Serves a theme asset: `/static/style.css?v=…`.
 pub(crate) async fn asset(
     State(state): State<AppState>,
-    UrlPath(path): UrlPath<String>,
+    crate::extract::PathParts(path): crate::extract::PathParts<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     if !safe_asset_name(&path) {

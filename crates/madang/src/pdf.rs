@@ -55,7 +55,8 @@ mod tests {
         assert!(pdf.starts_with(b"%PDF-1.4"));
         assert!(pdf.ends_with(b"%%EOF\n"));
         // Everything after the binary comment line is ASCII, so read the tail as text.
-        let tail_start = pdf.iter().position(|b| *b == b'1').unwrap();
+        let tail_start = pdf.windows(7).position(|w| w == b"1 0 obj").unwrap();
+
         let tail = std::str::from_utf8(&pdf[tail_start..]).unwrap();
         let startxref: usize = tail
             .rsplit("startxref\n")

@@ -1,0 +1,26 @@
+//! Extractors whose failures become Madang's own error pages rather than axum's plain text.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// Like `axum::extract::Path`, but a path that cannot be decoded (invalid percent-encoded
+/// UTF-8, say) is simply a page that does not exist.
+pub(crate) struct PathParts<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PathParts<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| PathParts(value))
+            .map_err(|_| AppError::NotFound)
+    }
+}

@@ -1,0 +1,195 @@
+//! The HTTP test harness: a real site (Store + Files + Router) on a fresh SQLite file, or on
+//! a fresh PostgreSQL database when `MADANG_TEST_DATABASE_URL` names a server. Requests go
+//! through the whole in-process `Router`, layers included.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use madang_core::copy_line::CopyLineLanguage;
+use madang_files::Files;
+use madang_store::Store;
+use madang_web::{AppState, SiteConfig};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// One test's site.
+pub struct TestSite {
+    pub state: AppState,
+    pub app: Router,
+    pub dir: PathBuf,
+    /// (server URL, database name) when running on PostgreSQL.
+    postgres: Option<(String, String)>,
+}
+
+/// A response, read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Page {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).expect("UTF-8 page")
+    }
+
+    /// A header's value, or "".
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    let mut random = [0u8; 4];
+    rand::fill(&mut random);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        hex::encode(random)
+    )
+}
+
+impl TestSite {
+    /// An empty site (no administrator, no boards).
+    pub async fn empty() -> TestSite {
+        // Errors the site logs show up beside a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
+        let name = unique("madang_test");
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (url, postgres) = match std::env::var("MADANG_TEST_DATABASE_URL") {
+            Ok(server) if !server.is_empty() => {
+                let mut admin = sqlx::PgConnection::connect(&server)
+                    .await
+                    .expect("MADANG_TEST_DATABASE_URL is set but PostgreSQL cannot be reached");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                admin.close().await.unwrap();
+                let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+                (
+                    format!("{base}/{name}"),
+                    Some((server.clone(), name.clone())),
+                )
+            }
+            _ => (format!("sqlite:{}", dir.join("madang.db").display()), None),
+        };
+        let store = Store::connect(&url).await.expect("open the test database");
+        let files = Files::local(&dir.join("files")).unwrap();
+        let config = SiteConfig {
+            theme_dir: Some(dir.join("theme")),
+            ..SiteConfig::default()
+        };
+        let state = AppState::new(store, files, config);
+        let app = madang_web::app(state.clone());
+        TestSite {
+            state,
+            app,
+            dir,
+            postgres,
+        }
+    }
+
+    /// The seed's demo site.
+    pub async fn demo() -> TestSite {
+        let site = TestSite::empty().await;
+        madang::demo::install(site.store(), site.state.files(), CopyLineLanguage::Korean)
+            .await
+            .expect("install the demo");
+        site
+    }
+
+    pub fn store(&self) -> &Store {
+        self.state.store()
+    }
+
+    /// Sends a request through the whole router.
+    pub async fn send(&self, request: Request<Body>) -> Page {
+        let response = self
+            .app
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// POST a form.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Closes the database and removes what the test made.
+    pub async fn finish(self) {
+        self.state.store().close().await;
+        if let Some((server, name)) = &self.postgres {
+            let mut admin = sqlx::PgConnection::connect(server).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The ids in every `href="/b/{board}/{id}"` of a page, in order, without repeats.
+pub fn post_links(html: &str, board: &str) -> Vec<i64> {
+    let needle = format!("href=\"/b/{board}/");
+    let mut ids: Vec<i64> = Vec::new();
+    for part in html.split(&needle).skip(1) {
+        let digits: String = part.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if part[digits.len()..].starts_with('"') {
+            let id: i64 = digits.parse().unwrap();
+            if ids.last() != Some(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
