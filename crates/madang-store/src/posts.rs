@@ -301,24 +301,24 @@ impl Store {
         };
         let previous_sql = neighbour_sql(before_cmp, before_dir);
         let next_sql = neighbour_sql(after_cmp, after_dir);
-        let (previous, next): (Option<(i64, String)>, Option<(i64, String)>) =
-            on_db!(self, |pool| {
-                let previous = sqlx::query_as(&previous_sql)
-                    .bind(board.id)
-                    .bind(now.as_second())
-                    .bind(key)
-                    .bind(post.id)
-                    .fetch_optional(pool)
-                    .await?;
-                let next = sqlx::query_as(&next_sql)
-                    .bind(board.id)
-                    .bind(now.as_second())
-                    .bind(key)
-                    .bind(post.id)
-                    .fetch_optional(pool)
-                    .await?;
-                (previous, next)
-            });
+        type Neighbour = Option<(i64, String)>;
+        let (previous, next): (Neighbour, Neighbour) = on_db!(self, |pool| {
+            let previous = sqlx::query_as(&previous_sql)
+                .bind(board.id)
+                .bind(now.as_second())
+                .bind(key)
+                .bind(post.id)
+                .fetch_optional(pool)
+                .await?;
+            let next = sqlx::query_as(&next_sql)
+                .bind(board.id)
+                .bind(now.as_second())
+                .bind(key)
+                .bind(post.id)
+                .fetch_optional(pool)
+                .await?;
+            (previous, next)
+        });
         Ok(PostNeighbours { previous, next })
     }
 

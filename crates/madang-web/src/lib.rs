@@ -108,13 +108,15 @@ pub fn app(state: AppState) -> Router {
         .fallback(public::not_found)
         .with_state(state.clone());
     // The outer router has no routes of its own: its layers run before the inner router
-    // matches, which lets the language layer strip `/ko` from the path first.
+    // matches, which lets the language layer strip `/ko` from the path first. Outermost
+    // first: security headers on everything, then error pages (which read the language the
+    // language layer leaves on the response), then the language layer.
     Router::new()
         .fallback_service(routes)
+        .layer(axum::middleware::from_fn(middleware::language_prefix))
         .layer(axum::middleware::from_fn_with_state(
             state,
             middleware::render_error_pages,
         ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(axum::middleware::from_fn(middleware::language_prefix))
 }

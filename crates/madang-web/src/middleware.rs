@@ -13,33 +13,54 @@ use crate::i18n::Lang;
 /// Longest path accepted; longer ones get a 414 page.
 const MAX_PATH_BYTES: usize = 2048;
 
+/// The address a response answers, without the language prefix; left on responses so the
+/// error layer can link the same address in the other language.
+#[derive(Debug, Clone)]
+pub(crate) struct PagePath(pub String);
+
 /// Reads the language from the path (`/ko/…` is Korean, anything else English), strips the
-/// prefix so routes are written once, and records the language for handlers.
+/// prefix so routes are written once, and records the language for handlers and, on the
+/// response, for the error layer.
 pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Response {
     let uri = request.uri().clone();
     let path = uri.path();
-    if path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_PATH_BYTES) {
-        request.extensions_mut().insert(Lang::En);
-        return AppError::TooLong.into_response();
-    }
     let (lang, rest) = match path.strip_prefix("/ko") {
         Some("") => (Lang::Ko, "/"),
         Some(rest) if rest.starts_with('/') => (Lang::Ko, rest),
         _ => (Lang::En, path),
     };
-    if lang == Lang::Ko {
-        let rewritten = match uri.query() {
-            Some(q) => format!("{rest}?{q}"),
-            None => rest.to_owned(),
-        };
-        match rewritten.parse::<Uri>() {
-            Ok(new_uri) => *request.uri_mut() = new_uri,
-            Err(_) => return AppError::NotFound.into_response(),
+    let page_path = PagePath(rest.to_owned());
+    let too_long =
+        path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_PATH_BYTES);
+    let mut response = if too_long {
+        AppError::TooLong.into_response()
+    } else {
+        if lang == Lang::Ko {
+            let rewritten = match uri.query() {
+                Some(q) => format!("{rest}?{q}"),
+                None => rest.to_owned(),
+            };
+            match rewritten.parse::<Uri>() {
+                Ok(new_uri) => *request.uri_mut() = new_uri,
+                Err(_) => {
+                    return with_language(AppError::NotFound.into_response(), lang, page_path);
+                }
+            }
         }
+        request.extensions_mut().insert(lang);
+        next.run(request).await
+    };
+    if too_long {
+        // Do not echo a huge address back into the page's links.
+        response = with_language(response, lang, PagePath("/".into()));
+        return response;
     }
-    request.extensions_mut().insert(lang);
-    let mut response = next.run(request).await;
+    with_language(response, lang, page_path)
+}
+
+fn with_language(mut response: Response, lang: Lang, path: PagePath) -> Response {
     response.extensions_mut().insert(lang);
+    response.extensions_mut().insert(path);
     response
 }
 
@@ -83,16 +104,21 @@ pub(crate) async fn render_error_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let lang = request
-        .extensions()
-        .get::<Lang>()
-        .copied()
-        .unwrap_or(Lang::En);
-    let switch_path = format!("{}{}", lang.other().prefix(), request.uri().path());
     let response = next.run(request).await;
     let Some(error) = response.extensions().get::<AppError>().cloned() else {
         return response;
     };
+    let lang = response
+        .extensions()
+        .get::<Lang>()
+        .copied()
+        .unwrap_or(Lang::En);
+    let path = response
+        .extensions()
+        .get::<PagePath>()
+        .map(|p| p.0.clone())
+        .unwrap_or_else(|| "/".into());
+    let switch_path = format!("{}{}", lang.other().prefix(), path);
     let (title, body, detail) = match &error {
         AppError::NotFound => ("error-not-found-title", "error-not-found-body", ""),
         AppError::BadRequest(detail) => {

@@ -108,7 +108,6 @@ fn escape_html(
     state: &TemplateState,
     value: &Value,
 ) -> Result<(), TemplateError> {
-    use std::fmt::Write;
     let html = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
     match value.as_str() {
         Some(text) if html && !value.is_safe() => out
