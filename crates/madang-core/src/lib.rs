@@ -10,6 +10,7 @@ pub mod html;
 pub mod model;
 pub mod password;
 pub mod permission;
+pub mod search;
 pub mod slug;
 pub mod text;
 pub mod time;

@@ -8,6 +8,10 @@ pub struct Viewer {
     pub member_id: Option<i64>,
     pub level: Level,
     pub is_super_admin: bool,
+    /// Boards this member administers (GnuBoard5's `bo_admin`).
+    pub board_admin_of: Vec<i64>,
+    /// Menu groups this member administers (GnuBoard5's `gr_admin`): all their boards.
+    pub group_admin_of: Vec<i64>,
 }
 
 impl Viewer {
@@ -17,6 +21,8 @@ impl Viewer {
             member_id: None,
             level: Level::GUEST,
             is_super_admin: false,
+            board_admin_of: Vec::new(),
+            group_admin_of: Vec::new(),
         }
     }
 
@@ -26,8 +32,48 @@ impl Viewer {
             member_id: Some(member.id),
             level: member.level,
             is_super_admin: member.is_super_admin,
+            board_admin_of: Vec::new(),
+            group_admin_of: Vec::new(),
         }
     }
+
+    /// Whether this is a signed-in member.
+    pub fn is_member(&self) -> bool {
+        self.member_id.is_some()
+    }
+}
+
+/// Whether `viewer` administers `board`: the super administrator, the board's
+/// administrators, and the administrators of its menu group.
+pub fn administers(viewer: &Viewer, board: &Board) -> bool {
+    viewer.is_super_admin
+        || viewer.board_admin_of.contains(&board.id)
+        || board
+            .group_id
+            .is_some_and(|g| viewer.group_admin_of.contains(&g))
+}
+
+/// Whether `viewer` may read a secret post by `author_id`: its author and the board's
+/// administrators.
+pub fn may_read_secret(viewer: &Viewer, board: &Board, author_id: Option<i64>) -> bool {
+    administers(viewer, board) || (viewer.member_id.is_some() && viewer.member_id == author_id)
+}
+
+/// Whether `viewer` may copy or move a post from `source` into every board of `targets`:
+/// they must administer the source and each target (GnuBoard5 KVE-2026-0795 checked only
+/// the source).
+pub fn may_transfer(viewer: &Viewer, source: &Board, targets: &[&Board]) -> bool {
+    administers(viewer, source)
+        && !targets.is_empty()
+        && targets.iter().all(|t| administers(viewer, t))
+}
+
+/// Whether `viewer` may edit or delete a post by `author_id` on `board`.
+pub fn may_edit(viewer: &Viewer, board: &Board, author_id: Option<i64>) -> bool {
+    administers(viewer, board)
+        || (viewer.member_id.is_some()
+            && viewer.member_id == author_id
+            && may(viewer, board, BoardAction::Write))
 }
 
 /// The things a reader can do on a board.
@@ -42,9 +88,10 @@ pub enum BoardAction {
     Download,
 }
 
-/// Whether `viewer` may do `action` on `board`. Super administrators may do everything.
+/// Whether `viewer` may do `action` on `board`. Whoever administers the board may do
+/// everything on it; others need the board's level for the action.
 pub fn may(viewer: &Viewer, board: &Board, action: BoardAction) -> bool {
-    if viewer.is_super_admin {
+    if administers(viewer, board) {
         return true;
     }
     let needed = match action {
@@ -100,7 +147,7 @@ mod tests {
         let member = Viewer {
             member_id: Some(2),
             level: Level::new(4).unwrap(),
-            is_super_admin: false,
+            ..Viewer::anonymous()
         };
         assert!(!may(&member, &b, BoardAction::Read));
         let staff = Viewer {
@@ -110,10 +157,68 @@ mod tests {
         assert!(may(&staff, &b, BoardAction::Read));
         let admin = Viewer {
             member_id: Some(1),
-            level: Level::GUEST,
             is_super_admin: true,
+            ..Viewer::anonymous()
         };
+
         assert!(may(&admin, &b, BoardAction::Write));
+    }
+
+    #[test]
+    fn board_and_group_administrators() {
+        let mut b = board(BoardLevels {
+            write: Level::MAX,
+            ..BoardLevels::default()
+        });
+        b.group_id = Some(7);
+        let mut other = board(BoardLevels::default());
+        other.id = 2;
+        let staff = Viewer {
+            member_id: Some(3),
+            level: Level::MEMBER,
+            board_admin_of: vec![1],
+            ..Viewer::anonymous()
+        };
+        assert!(administers(&staff, &b));
+        assert!(may(&staff, &b, BoardAction::Write));
+        assert!(!administers(&staff, &other));
+        assert!(!may(&staff, &other, BoardAction::Write));
+        // Copy/move needs both ends.
+        assert!(may_transfer(&staff, &b, &[&b]));
+        assert!(!may_transfer(&staff, &b, &[&b, &other]));
+        assert!(!may_transfer(&staff, &other, &[&b]));
+        assert!(!may_transfer(&staff, &b, &[]));
+        let group_admin = Viewer {
+            member_id: Some(4),
+            group_admin_of: vec![7],
+            ..Viewer::anonymous()
+        };
+        assert!(administers(&group_admin, &b));
+        assert!(!administers(&group_admin, &other));
+    }
+
+    #[test]
+    fn secret_posts_and_editing() {
+        let b = board(BoardLevels {
+            write: Level::MEMBER,
+            ..BoardLevels::default()
+        });
+        let author = Viewer {
+            member_id: Some(5),
+            level: Level::MEMBER,
+            ..Viewer::anonymous()
+        };
+        let stranger = Viewer {
+            member_id: Some(6),
+            level: Level::MEMBER,
+            ..Viewer::anonymous()
+        };
+        assert!(may_read_secret(&author, &b, Some(5)));
+        assert!(!may_read_secret(&stranger, &b, Some(5)));
+        assert!(!may_read_secret(&Viewer::anonymous(), &b, None));
+        assert!(may_edit(&author, &b, Some(5)));
+        assert!(!may_edit(&stranger, &b, Some(5)));
+        assert!(!may_edit(&Viewer::anonymous(), &b, None));
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct AuditEntry {
     /// What was acted on, e.g. `post:12`.
     pub target: String,
     pub detail: String,
+    /// The actor's address, truncated (see the web layer's `client_ip`).
+    pub ip: String,
 }
 
 /// The actor of an audited action.
@@ -26,9 +28,12 @@ pub struct Actor<'a> {
 /// Writes an audit line inside the caller's transaction.
 macro_rules! audit {
     ($tx:expr, $at:expr, $actor:expr, $action:expr, $target:expr, $detail:expr) => {
+        $crate::audit::audit!($tx, $at, $actor, $action, $target, $detail, "")
+    };
+    ($tx:expr, $at:expr, $actor:expr, $action:expr, $target:expr, $detail:expr, $ip:expr) => {
         sqlx::query(
-            "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO audit_log (at, actor_id, actor_name, action, target, detail, ip)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind($at)
         .bind($actor.id)
@@ -36,19 +41,30 @@ macro_rules! audit {
         .bind($action)
         .bind($target)
         .bind($detail)
+        .bind($ip)
         .execute(&mut *$tx)
         .await?
     };
 }
+
 pub(crate) use audit;
 
 impl Store {
     /// The newest audit lines first.
     pub async fn audit_log(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        type Row = (i64, i64, Option<i64>, String, String, String, String);
+        type Row = (
+            i64,
+            i64,
+            Option<i64>,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
         let rows: Vec<Row> = on_db!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, at, actor_id, actor_name, action, target, detail
+                "SELECT id, at, actor_id, actor_name, action, target, detail, ip
                  FROM audit_log ORDER BY id DESC LIMIT $1",
             )
             .bind(limit)
@@ -58,7 +74,7 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(
-                |(id, at, actor_id, actor_name, action, target, detail)| AuditEntry {
+                |(id, at, actor_id, actor_name, action, target, detail, ip)| AuditEntry {
                     id,
                     at: ts(at),
                     actor_id,
@@ -66,6 +82,7 @@ impl Store {
                     action,
                     target,
                     detail,
+                    ip,
                 },
             )
             .collect())

@@ -15,14 +15,18 @@ use thiserror::Error;
 mod attachments;
 mod audit;
 mod boards;
+mod editing;
 mod members;
 mod posts;
+mod sessions;
 mod settings;
 
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
+pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use sessions::{LoginRefusal, Session};
 
 /// What can go wrong in the store.
 #[derive(Debug, Error)]

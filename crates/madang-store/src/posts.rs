@@ -65,11 +65,18 @@ impl From<SummaryRow> for PostSummary {
     }
 }
 
+/// A post row with its deletion time, for staff pages.
 #[derive(sqlx::FromRow)]
-struct PostRow {
+pub(crate) struct PostRowWithDeleted {
+    #[sqlx(flatten)]
+    pub post: PostRow,
+    pub deleted_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PostRow {
     id: i64,
     board_id: i64,
-    thread_key: i64,
     title: String,
     body_html: String,
     body_text: String,
@@ -118,7 +125,7 @@ const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, p.body_text, p.author_
     p.published_at, p.pinned, p.secret, p.views, \
     (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
 
-const POST_COLUMNS: &str = "id, board_id, thread_key, title, body_html, body_text, author_id, \
+pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, author_id, \
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
@@ -137,9 +144,12 @@ fn order_by(order: ListOrder) -> &'static str {
 pub struct TransferRequest<'a> {
     pub transfer: Transfer,
     pub post_id: i64,
-    pub target_board_id: i64,
+    /// One or several boards; a move to several boards copies to each and removes the source.
+    pub target_board_ids: &'a [i64],
     pub actor_id: Option<i64>,
     pub actor_name: &'a str,
+    /// The actor's (truncated) address, for the audit log.
+    pub ip: &'a str,
     pub at: Timestamp,
     /// The site's copy-line language and time zone, for the visible line.
     pub line_language: CopyLineLanguage,
@@ -147,7 +157,16 @@ pub struct TransferRequest<'a> {
 }
 
 fn check_new_post(new: &NewPost) -> Result<(String, String, String)> {
-    let title = new.title.trim();
+    check_content(&new.title, &new.body)
+}
+
+/// Checks and cleans a title and body: returns the trimmed title, the sanitised HTML and
+/// its plain text.
+pub(crate) fn check_content(
+    title: &str,
+    body: &madang_core::PostBody,
+) -> Result<(String, String, String)> {
+    let title = title.trim();
     if title.is_empty() {
         return Err(StoreError::Invalid("a post needs a title".into()));
     }
@@ -156,7 +175,8 @@ fn check_new_post(new: &NewPost) -> Result<(String, String, String)> {
             "a title may be at most {MAX_TITLE_CHARS} characters"
         )));
     }
-    let html = new.body.to_safe_html();
+    let html = body.to_safe_html();
+
     if html.len() > MAX_BODY_BYTES {
         return Err(StoreError::Invalid("the post body is too large".into()));
     }
@@ -379,13 +399,18 @@ impl Store {
             .collect())
     }
 
-    /// Copies or moves a post to another board, as GnuBoard5's copy/move does: the copy keeps
-    /// title, author, dates, views and attachments (sharing the stored files), sorts as the
-    /// target's newest thread, carries the visible copy line, and records its provenance and
-    /// an audit line. A move also removes the source. Returns the new post's id.
+    /// Copies or moves a post to one or several boards, as GnuBoard5's copy/move does: each
+    /// copy keeps title, author, dates, views and attachments (sharing the stored files, not
+    /// duplicating them), sorts as its board's newest thread, carries the visible copy line,
+    /// and records its provenance and an audit line. A move also removes the source. All
+    /// targets succeed or none does. Returns the new posts' ids in target order.
     ///
-    /// Whether the actor may do this is the caller's check (see `madang_core::permission`).
-    pub async fn transfer_post(&self, req: &TransferRequest<'_>) -> Result<i64> {
+    /// Whether the actor may do this is the caller's check
+    /// (`madang_core::permission::may_transfer`).
+    pub async fn transfer_post(&self, req: &TransferRequest<'_>) -> Result<Vec<i64>> {
+        if req.target_board_ids.is_empty() {
+            return Err(StoreError::Invalid("choose at least one board".into()));
+        }
         on_db!(self, |pool| {
             let mut tx = pool.begin().await?;
             let source_sql =
@@ -395,23 +420,10 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
-            let _ = source.thread_key;
             let (source_slug,): (String,) = sqlx::query_as("SELECT slug FROM boards WHERE id = $1")
                 .bind(source.board_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM boards WHERE id = $1")
-                .bind(req.target_board_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if target.is_none() {
-                return Err(StoreError::NotFound);
-            }
-            if req.transfer == Transfer::Move && source.board_id == req.target_board_id {
-                return Err(StoreError::Invalid(
-                    "a post cannot be moved to its own board".into(),
-                ));
-            }
             let line = copy_line::format_line(
                 req.line_language,
                 req.transfer,
@@ -425,62 +437,94 @@ impl Store {
                 None => source.body_html.clone(),
             };
             let body_text = plain_text(&body_html);
-            let (new_id,): (i64,) = sqlx::query_as(
-                "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
-                    author_name, lang, status, pinned, secret, views, links, created_at,
-                    published_at, updated_at)
-                 VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                    $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14)
-                 RETURNING id",
-            )
-            .bind(req.target_board_id)
-            .bind(&source.title)
-            .bind(&body_html)
-            .bind(&body_text)
-            .bind(source.author_id)
-            .bind(&source.author_name)
-            .bind(&source.lang)
-            .bind(&source.status)
-            .bind(source.secret)
-            .bind(source.views)
-            .bind(&source.links)
-            .bind(source.created_at)
-            .bind(source.published_at)
-            .bind(req.at.as_second())
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
-                    caption, downloads, created_at)
-                 SELECT $1, position, name, storage_key, size, sha256, mime, caption, downloads, $2
-                 FROM attachments WHERE post_id = $3 ORDER BY position",
-            )
-            .bind(new_id)
-            .bind(req.at.as_second())
-            .bind(req.post_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO post_provenance (post_id, transfer, source_board_id, source_board_slug,
-                    source_post_id, actor_id, actor_name, at)
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8",
-            )
-            .bind(new_id)
-            .bind(req.transfer.as_str())
-            .bind(source.board_id)
-            .bind(&source_slug)
-            .bind(req.post_id)
-            .bind(req.actor_id)
-            .bind(req.actor_name)
-            .bind(req.at.as_second())
-            .execute(&mut *tx)
-            .await?;
             let published = source.status == PostStatus::Published.as_str();
-            if published {
-                sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
-                    .bind(req.target_board_id)
-                    .execute(&mut *tx)
+            let actor = Actor {
+                id: req.actor_id,
+                name: req.actor_name,
+            };
+            let action = format!("post.{}", req.transfer.as_str());
+            let mut new_ids = Vec::with_capacity(req.target_board_ids.len());
+            for &target_board_id in req.target_board_ids {
+                if req.transfer == Transfer::Move && source.board_id == target_board_id {
+                    return Err(StoreError::Invalid(
+                        "a post cannot be moved to its own board".into(),
+                    ));
+                }
+                let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM boards WHERE id = $1")
+                    .bind(target_board_id)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                if target.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                let (new_id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
+                        author_name, lang, status, pinned, secret, views, links, created_at,
+                        published_at, updated_at)
+                     VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
+                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14)
+                     RETURNING id",
+                )
+                .bind(target_board_id)
+                .bind(&source.title)
+                .bind(&body_html)
+                .bind(&body_text)
+                .bind(source.author_id)
+                .bind(&source.author_name)
+                .bind(&source.lang)
+                .bind(&source.status)
+                .bind(source.secret)
+                .bind(source.views)
+                .bind(&source.links)
+                .bind(source.created_at)
+                .bind(source.published_at)
+                .bind(req.at.as_second())
+                .fetch_one(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
+                        caption, downloads, created_at)
+                     SELECT $1, position, name, storage_key, size, sha256, mime, caption, downloads, $2
+                     FROM attachments WHERE post_id = $3 ORDER BY position",
+                )
+                .bind(new_id)
+                .bind(req.at.as_second())
+                .bind(req.post_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO post_provenance (post_id, transfer, source_board_id, source_board_slug,
+                        source_post_id, actor_id, actor_name, at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(new_id)
+                .bind(req.transfer.as_str())
+                .bind(source.board_id)
+                .bind(&source_slug)
+                .bind(req.post_id)
+                .bind(req.actor_id)
+                .bind(req.actor_name)
+                .bind(req.at.as_second())
+                .execute(&mut *tx)
+                .await?;
+                if published {
+                    sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
+                        .bind(target_board_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let target = format!("post:{new_id}");
+                let detail = format!("from post:{} board:{source_slug}", req.post_id);
+                audit!(
+                    tx,
+                    req.at.as_second(),
+                    actor,
+                    &action,
+                    &target,
+                    &detail,
+                    req.ip
+                );
+                new_ids.push(new_id);
             }
             if req.transfer == Transfer::Move {
                 sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2")
@@ -495,17 +539,9 @@ impl Store {
                         .await?;
                 }
             }
-            let actor = Actor {
-                id: req.actor_id,
-                name: req.actor_name,
-            };
-            let action = format!("post.{}", req.transfer.as_str());
-            let target = format!("post:{new_id}");
-            let detail = format!("from post:{} board:{source_slug}", req.post_id);
-            audit!(tx, req.at.as_second(), actor, &action, &target, &detail);
             bump_generation!(tx);
             tx.commit().await?;
-            Ok(new_id)
+            Ok(new_ids)
         })
     }
 }

@@ -8,18 +8,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use jiff::tz::TimeZone;
 use madang_core::copy_line::CopyLineLanguage;
 use madang_files::Files;
 use madang_store::Store;
 
+pub mod auth;
 pub mod error;
 mod extract;
 pub mod i18n;
 mod middleware;
 mod public;
 pub mod setup;
+mod staff;
 pub mod theme;
 mod views;
 
@@ -102,10 +104,34 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{slug}", get(public::board))
         .route("/b/{slug}/{post}", get(public::post))
         .route("/b/{slug}/{post}/files/{file}", get(public::download))
+        .route(
+            "/b/{slug}/write",
+            get(staff::write_form).post(staff::write_submit),
+        )
+        .route(
+            "/b/{slug}/{post}/edit",
+            get(staff::edit_form).post(staff::edit_submit),
+        )
+        .route(
+            "/b/{slug}/{post}/transfer",
+            get(staff::transfer_form).post(staff::transfer_submit),
+        )
+        .route("/b/{slug}/{post}/{action}", post(staff::post_action))
+        .route("/admin/audit", get(staff::audit_log))
         .route("/bbs/board.php", get(public::legacy_board))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
+        .route("/login", get(auth::login_form).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
         .route("/static/{*path}", get(theme::asset))
         .fallback(public::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            staff::MAX_UPLOAD_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::load_session,
+        ))
+        .layer(axum::middleware::from_fn(auth::same_origin_writes))
         .with_state(state.clone());
     // The outer router has no routes of its own: its layers run before the inner router
     // matches, which lets the language layer strip `/ko` from the path first. Outermost

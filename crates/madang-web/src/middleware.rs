@@ -7,6 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 
 use crate::AppState;
+use crate::auth::CurrentSession;
 use crate::error::AppError;
 use crate::i18n::Lang;
 
@@ -128,7 +129,12 @@ pub(crate) async fn render_error_pages(
         AppError::TooLong => ("error-too-long-title", "error-too-long-body", ""),
         AppError::Internal(_) => ("error-internal-title", "error-internal-body", ""),
     };
-    let site = crate::views::SiteView::load(&state, lang).await;
+    let current = response
+        .extensions()
+        .get::<CurrentSession>()
+        .cloned()
+        .unwrap_or_default();
+    let site = crate::views::SiteView::load(&state, lang, &current).await;
     let detail = if detail.is_empty() {
         String::new()
     } else {

@@ -7,11 +7,12 @@ use axum::http::{HeaderValue, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use futures::StreamExt;
 use madang_core::download::content_disposition;
-use madang_core::permission::{BoardAction, Viewer, may};
+use madang_core::permission::{BoardAction, administers, may, may_edit, may_read_secret};
 use madang_core::time::{iso, long_date};
 use minijinja::context;
 
 use crate::AppState;
+use crate::auth::CurrentSession;
 use crate::error::AppError;
 use crate::extract::PathParts;
 use crate::i18n::Lang;
@@ -73,10 +74,11 @@ fn switch_path(lang: Lang, uri: &Uri) -> String {
 pub(crate) async fn home(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    let site = SiteView::load(&state, lang).await;
-    let viewer = Viewer::anonymous();
+    let site = SiteView::load(&state, lang, &current).await;
+    let viewer = current.viewer();
     let now = jiff::Timestamp::now();
     let mut sections = Vec::new();
     for board in state.store().boards().await? {
@@ -107,6 +109,7 @@ pub(crate) async fn home(
 pub(crate) async fn board(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
     PathParts(slug): PathParts<String>,
     RawQuery(query): RawQuery,
     uri: Uri,
@@ -117,7 +120,7 @@ pub(crate) async fn board(
         .board(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !may(&Viewer::anonymous(), &board, BoardAction::List) {
+    if !may(&current.viewer(), &board, BoardAction::List) {
         return Err(AppError::Forbidden);
     }
     let page = state
@@ -130,7 +133,7 @@ pub(crate) async fn board(
     let item = |p| PostItemView::new(&state, &board, p, lang);
     let pinned: Vec<PostItemView> = page.pinned.iter().map(item).collect();
     let posts: Vec<PostItemView> = page.posts.iter().map(item).collect();
-    let site = SiteView::load(&state, lang).await;
+    let site = SiteView::load(&state, lang, &current).await;
     render(
         &state,
         "board.html",
@@ -138,6 +141,7 @@ pub(crate) async fn board(
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => switch_path(lang, &uri),
             board => BoardView::new(&state, &board).await,
+            may_write => current.session.is_some() && may(&current.viewer(), &board, BoardAction::Write),
             current_board => board.slug,
             pinned => pinned, posts => posts,
             page => page.page, pages => page.pages,
@@ -149,6 +153,7 @@ pub(crate) async fn board(
 pub(crate) async fn post(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
     PathParts((slug, post_id)): PathParts<(String, String)>,
     uri: Uri,
 ) -> Result<Response, AppError> {
@@ -158,7 +163,7 @@ pub(crate) async fn post(
         .board(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let viewer = Viewer::anonymous();
+    let viewer = current.viewer();
     if !may(&viewer, &board, BoardAction::Read) {
         return Err(AppError::Forbidden);
     }
@@ -184,7 +189,7 @@ pub(crate) async fn post(
     let neighbours = state.store().neighbours(&board, &post, now).await?;
     state.store().count_view(post.id).await?;
     let zone = &state.config().zone;
-    let site = SiteView::load(&state, lang).await;
+    let site = SiteView::load(&state, lang, &current).await;
     render(
         &state,
         "post.html",
@@ -203,7 +208,14 @@ pub(crate) async fn post(
                 date_iso => iso(post.published_at, zone),
                 views => post.views + 1,
                 links => post.links,
+                pinned => post.pinned,
             },
+            staff => current.session.as_ref().filter(|_| may_edit(&viewer, &board, post.author_id) || administers(&viewer, &board)).map(|s| context! {
+                edit => may_edit(&viewer, &board, post.author_id),
+                admin => administers(&viewer, &board),
+                csrf => s.csrf_token.clone(),
+            }),
+
             attachments => attachments,
             may_download => may(&viewer, &board, BoardAction::Download),
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
@@ -215,6 +227,7 @@ pub(crate) async fn post(
 /// Streams an attachment with its type and file name, and counts the download.
 pub(crate) async fn download(
     State(state): State<AppState>,
+    Extension(current): Extension<CurrentSession>,
     method: axum::http::Method,
     PathParts((slug, post_id, file_id)): PathParts<(String, String, String)>,
 ) -> Result<Response, AppError> {
@@ -224,7 +237,7 @@ pub(crate) async fn download(
         .board(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let viewer = Viewer::anonymous();
+    let viewer = current.viewer();
     if !may(&viewer, &board, BoardAction::Download) || !may(&viewer, &board, BoardAction::Read) {
         return Err(AppError::Forbidden);
     }
@@ -233,7 +246,7 @@ pub(crate) async fn download(
         .post(board.id, post_id, jiff::Timestamp::now())
         .await?
         .ok_or(AppError::NotFound)?;
-    if post.secret && !viewer.is_super_admin {
+    if post.secret && !may_read_secret(&viewer, &board, post.author_id) {
         return Err(AppError::Forbidden);
     }
     let attachment = state
@@ -274,6 +287,7 @@ pub(crate) async fn download(
 pub(crate) async fn legacy_board(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
+    Extension(_current): Extension<CurrentSession>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let slug = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
+use crate::auth::CurrentSession;
 use crate::error::AppError;
 use crate::extract::PathParts;
 use crate::i18n::{self, Lang};
@@ -80,7 +81,7 @@ async fn page(
     error: Option<String>,
     login: &str,
 ) -> Result<Response, AppError> {
-    let site = SiteView::load(state, lang).await;
+    let site = SiteView::load(state, lang, &CurrentSession::default()).await;
     let done_body = i18n::text_with(
         lang,
         "setup-done-body",

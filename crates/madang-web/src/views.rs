@@ -7,6 +7,7 @@ use madang_core::{Attachment, Board, PostSummary};
 use serde::Serialize;
 
 use crate::AppState;
+use crate::auth::CurrentSession;
 use crate::i18n::Lang;
 
 /// The site's frame: name, menu, and whether it still needs its first administrator.
@@ -15,6 +16,16 @@ pub(crate) struct SiteView {
     pub name: String,
     pub menu: Vec<MenuGroupView>,
     pub needs_setup: bool,
+    /// The signed-in member, for the header.
+    pub me: Option<MeView>,
+}
+
+/// The signed-in member as the header shows them.
+#[derive(Debug, Serialize)]
+pub(crate) struct MeView {
+    pub nickname: String,
+    pub csrf: String,
+    pub is_super_admin: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -35,7 +46,7 @@ pub const SITE_NAME: &str = "site_name";
 impl SiteView {
     /// Loads the frame. A failure here degrades to an empty menu rather than failing a page
     /// that could otherwise be shown (the error page uses this too).
-    pub async fn load(state: &AppState, _lang: Lang) -> SiteView {
+    pub async fn load(state: &AppState, _lang: Lang, current: &CurrentSession) -> SiteView {
         let store = state.store();
         let name = store
             .setting(SITE_NAME)
@@ -61,10 +72,16 @@ impl SiteView {
             })
             .filter(|g| !g.boards.is_empty())
             .collect();
+        let me = current.session.as_ref().map(|s| MeView {
+            nickname: s.member.nickname.clone(),
+            csrf: s.csrf_token.clone(),
+            is_super_admin: s.member.is_super_admin,
+        });
         SiteView {
             name,
             menu,
             needs_setup,
+            me,
         }
     }
 }

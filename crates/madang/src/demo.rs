@@ -197,9 +197,10 @@ pub async fn install(
             .transfer_post(&TransferRequest {
                 transfer: Transfer::Copy,
                 post_id: statement,
-                target_board_id: advocacy.id,
+                target_board_ids: &[advocacy.id],
                 actor_id: Some(admin.id),
                 actor_name: &admin.nickname,
+                ip: "",
                 at: kst("2015-12-08 15:47:51")?,
                 line_language,
                 zone: &zone,

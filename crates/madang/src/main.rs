@@ -32,6 +32,38 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Manage member accounts (works while the server runs).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from standard input.
+    Add {
+        /// The login name (letters, digits, _ - . @).
+        #[arg(long)]
+        login: String,
+        /// Member level, 1 (guest) to 10.
+        #[arg(long, default_value_t = 2)]
+        level: i64,
+        /// Make the account a super administrator.
+        #[arg(long)]
+        admin: bool,
+        /// Display name (default: the login).
+        #[arg(long)]
+        nickname: Option<String>,
+        /// E-mail address.
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Set a new password (read from standard input) and end the account's sessions.
+    Passwd {
+        /// The login name.
+        login: String,
+    },
 }
 
 #[tokio::main]
@@ -44,6 +76,7 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
+        Command::User { action } => user(&cli.site, action).await,
     }
 }
 
@@ -123,6 +156,80 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
     state.store().close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Reads a new password: hidden, twice, from a terminal; one line from a pipe.
+fn read_new_password() -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ")?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            anyhow::bail!("the two passwords differ; nothing was changed");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    }
+}
+
+async fn user(site: &SiteArgs, action: UserAction) -> Result<()> {
+    let config = Config::resolve(site, None)?;
+    let (store, _files) = open(&config).await?;
+    let now = jiff::Timestamp::now();
+    let result = match action {
+        UserAction::Add {
+            login,
+            level,
+            admin,
+            nickname,
+            email,
+        } => {
+            let level = madang_core::Level::new(level)
+                .ok_or_else(|| anyhow::anyhow!("the level must be from 1 to 10"))?;
+            let password = read_new_password()?;
+            let hash = madang_core::password::hash(&password)?;
+            let new = madang_store::NewMember {
+                login: &login,
+                nickname: nickname.as_deref().unwrap_or(&login),
+                email: &email,
+                password_hash: &hash,
+                level,
+                is_super_admin: admin,
+            };
+            let member = store.create_member(&new, now).await?;
+            println!(
+                "created {} (level {}{})",
+                member.login,
+                member.level.get(),
+                if member.is_super_admin {
+                    ", super administrator"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        UserAction::Passwd { login } => {
+            if store.member_by_login(&login).await?.is_none() {
+                anyhow::bail!("there is no account with the login {login:?}");
+            }
+            let password = read_new_password()?;
+            let hash = madang_core::password::hash(&password)?;
+            let member = store
+                .set_password(&login, &hash, (None, "command line"), now.as_second())
+                .await?;
+            println!(
+                "password changed for {}; their sessions were ended",
+                member.login
+            );
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so requests in flight finish and the database closes.

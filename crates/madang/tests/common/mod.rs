@@ -193,3 +193,132 @@ pub fn post_links(html: &str, board: &str) -> Vec<i64> {
     }
     ids
 }
+
+/// A browser's state for one signed-in member: the session cookie and the CSRF token.
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestSite {
+    /// Creates a member with a password (hashed as the site does).
+    pub async fn member(&self, login: &str, level: i64, super_admin: bool) -> madang_core::Member {
+        let hash = madang_core::password::hash("correct horse battery").unwrap();
+        let new = madang_store::NewMember {
+            login,
+            nickname: login,
+            email: "",
+            password_hash: &hash,
+            level: madang_core::Level::new(level).unwrap(),
+            is_super_admin: super_admin,
+        };
+        self.store()
+            .create_member(&new, jiff::Timestamp::now())
+            .await
+            .unwrap()
+    }
+
+    /// Signs in through the login form and returns the browser state.
+    pub async fn login(&self, login: &str) -> Browser {
+        let page = self
+            .post_form(
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", "correct horse battery"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "login of {login} succeeds");
+        let set_cookie = page.header("set-cookie");
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let home = self.get_as("/", &cookie).await.text();
+        let csrf = between(&home, "name=\"csrf\" value=\"", "\"")
+            .expect("a signed-in page carries the token")
+            .to_owned();
+        Browser { cookie, csrf }
+    }
+
+    /// GET with a session cookie.
+    pub async fn get_as(&self, path: &str, cookie: &str) -> Page {
+        self.send(
+            Request::get(path)
+                .header("cookie", cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// POST a urlencoded form with a session cookie.
+    pub async fn post_as(&self, path: &str, browser: &Browser, form: &[(&str, &str)]) -> Page {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            Request::post(path)
+                .header("cookie", &browser.cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// POST a multipart form (text fields and files) with a session cookie.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        browser: &Browser,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Page {
+        let boundary = "madang-test-boundary-7d3f";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
+        }
+        for (file_name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        self.send(
+            Request::post(path)
+                .header("cookie", &browser.cookie)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+/// The text between two markers.
+pub fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(&text[from..to])
+}
+
+/// The post id at the end of a redirect to `/b/{board}/{id}`.
+pub fn redirected_post(page: &Page, board: &str) -> i64 {
+    let location = page.header("location");
+    location
+        .strip_prefix(&format!("/b/{board}/"))
+        .unwrap_or_else(|| panic!("redirect to a post of {board}, got {location:?}"))
+        .parse()
+        .unwrap()
+}

@@ -1,0 +1,285 @@
+//! The highlighted passage shown under each search result.
+//!
+//! Highlighting happens here, in Rust, rather than in either engine, so SQLite and
+//! PostgreSQL show the same snippet, and so the one place that turns post text into HTML for
+//! results escapes it. What is highlighted follows the query's own rules: Korean and CJK by
+//! substring of the (particle-stripped) words typed, so `북한의` marks `북한` inside
+//! `북한인권`; other words when the word's term equals a query term, so `repatriation` marks
+//! `Repatriated` — the same stemmer decides, so the marks agree with what the index matched.
+
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::query::{Highlight, SearchQuery};
+use super::terms::{self, Class};
+use crate::html::escape;
+use crate::text::{ELLIPSIS, collapse_whitespace};
+
+/// Matches looked at when choosing the passage; enough for any sensible post.
+const MAX_HITS: usize = 500;
+
+/// How far (in characters) a cut end may move to fall between words instead of inside one.
+const SNAP: usize = 12;
+
+/// One match, as a range of grapheme indices, and which query word it is for.
+struct Hit {
+    range: Range<usize>,
+    needle: usize,
+}
+
+/// An HTML snippet of `text` (plain text, e.g. [`crate::text::plain_text`] of a post body)
+/// around its best passage for `query`, with matches in `<mark>…</mark>`.
+///
+/// The passage is the `max_chars`-character window (counted in graphemes, as
+/// [`crate::text::cut`] counts; `0` = the whole text) holding the most different query
+/// words, then the most matches. Ends that were cut get "…" (not counted in `max_chars`) and
+/// move to a space when one is near. Whitespace is collapsed. Without any match the snippet
+/// is the start of the text. All text is HTML-escaped; the `<mark>` tags are the only markup.
+pub fn snippet(text: &str, query: &SearchQuery, max_chars: usize) -> String {
+    let text = collapse_whitespace(&text.nfc().collect::<String>());
+    let graphemes: Vec<(usize, &str)> = text.grapheme_indices(true).collect();
+    let hits = find_hits(&text, &graphemes, query);
+    let total = graphemes.len();
+    let (start, end) = if max_chars == 0 || total <= max_chars {
+        (0, total)
+    } else {
+        window(&hits, &graphemes, max_chars)
+    };
+
+    let slice = |from: usize, to: usize| {
+        let byte = |i: usize| graphemes.get(i).map_or(text.len(), |g| g.0);
+        escape(&text[byte(from)..byte(to)])
+    };
+    let mut out = String::new();
+    if start > 0 {
+        out.push_str(ELLIPSIS);
+    }
+    let mut at = start;
+    for mark in merge(&hits, start, end) {
+        out.push_str(&slice(at, mark.start));
+        out.push_str("<mark>");
+        out.push_str(&slice(mark.start, mark.end));
+        out.push_str("</mark>");
+        at = mark.end;
+    }
+    out.push_str(&slice(at, end));
+    if end < total {
+        out.push_str(ELLIPSIS);
+    }
+    out
+}
+
+/// Finds every match of the query's words in `text`, as grapheme ranges, in text order.
+fn find_hits(text: &str, graphemes: &[(usize, &str)], query: &SearchQuery) -> Vec<Hit> {
+    let mut needles: Vec<&Highlight> = Vec::new();
+    for needle in query.highlights() {
+        if !needles.contains(&needle) {
+            needles.push(needle);
+        }
+    }
+    let mut found: Vec<(Range<usize>, usize)> = Vec::new();
+    for run in terms::runs(text) {
+        if run.class == Class::Word {
+            let term = terms::word_term(&terms::normalize(&run.text()));
+            for (id, needle) in needles.iter().enumerate() {
+                if matches!(needle, Highlight::Word(word) if *word == term) {
+                    found.push((run.byte_range(0, run.chars.len()), id));
+                }
+            }
+        } else {
+            let chars: Vec<char> = run.chars.iter().map(|&(_, c)| c).collect();
+            for (id, needle) in needles.iter().enumerate() {
+                let Highlight::Syllables(word) = needle else {
+                    continue;
+                };
+                for (i, window) in chars.windows(word.len()).enumerate() {
+                    if window == word.as_slice() {
+                        found.push((run.byte_range(i, i + word.len()), id));
+                    }
+                }
+            }
+        }
+        if found.len() >= MAX_HITS {
+            break;
+        }
+    }
+    let starts: Vec<usize> = graphemes.iter().map(|g| g.0).collect();
+    let mut hits: Vec<Hit> = found
+        .into_iter()
+        .map(|(bytes, needle)| Hit {
+            range: starts.partition_point(|&s| s <= bytes.start) - 1
+                ..starts.partition_point(|&s| s < bytes.end),
+            needle,
+        })
+        .collect();
+    hits.sort_by_key(|h| (h.range.start, h.range.end));
+    hits
+}
+
+/// Chooses the window of `max` graphemes to show (see [`snippet`]).
+fn window(hits: &[Hit], graphemes: &[(usize, &str)], max: usize) -> (usize, usize) {
+    let total = graphemes.len();
+    let lead = max / 4;
+    let mut best: Option<((usize, usize), usize)> = None;
+    for hit in hits {
+        let start = hit.range.start.saturating_sub(lead).min(total - max);
+        let inside: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| h.range.start >= start && h.range.end <= start + max)
+            .collect();
+        let mut needles: Vec<usize> = inside.iter().map(|h| h.needle).collect();
+        needles.sort_unstable();
+        needles.dedup();
+        let score = (needles.len(), inside.len());
+        if best.is_none_or(|(best_score, _)| score > best_score) {
+            best = Some((score, start));
+        }
+    }
+    let mut start = best.map_or(0, |(_, start)| start);
+    let mut end = start + max;
+
+    // Move cut ends to a space when one is near, never past a match.
+    let is_space = |i: usize| graphemes[i].1 == " ";
+    let inside = || {
+        hits.iter()
+            .filter(|h| h.range.start >= start && h.range.end <= end)
+    };
+    let first_hit = inside().map(|h| h.range.start).min().unwrap_or(end);
+    let last_hit = inside().map(|h| h.range.end).max().unwrap_or(start);
+    if start > 0
+        && !is_space(start - 1)
+        && let Some(space) = (start..(start + SNAP).min(first_hit)).find(|&i| is_space(i))
+    {
+        start = space + 1;
+    }
+    if end < total
+        && !is_space(end)
+        && let Some(space) = (end.saturating_sub(SNAP).max(last_hit)..end)
+            .rev()
+            .find(|&i| is_space(i))
+    {
+        end = space;
+    }
+    while start < end && is_space(start) {
+        start += 1;
+    }
+    while end > start && is_space(end - 1) {
+        end -= 1;
+    }
+    (start, end)
+}
+
+/// The hits within `start..end`, merged where they overlap or touch.
+fn merge(hits: &[Hit], start: usize, end: usize) -> Vec<Range<usize>> {
+    let mut marks: Vec<Range<usize>> = Vec::new();
+    for hit in hits {
+        let range = hit.range.start.max(start)..hit.range.end.min(end);
+        if range.is_empty() {
+            continue;
+        }
+        match marks.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => marks.push(range),
+        }
+    }
+    marks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::parse_query;
+
+    fn snip(text: &str, query: &str, max: usize) -> String {
+        snippet(text, &parse_query(query).unwrap(), max)
+    }
+
+    #[test]
+    fn korean_is_marked_by_substring_of_the_stem() {
+        assert_eq!(
+            snip("북한인권시민연합은 서울에 있다", "북한의", 0),
+            "<mark>북한</mark>인권시민연합은 서울에 있다"
+        );
+        assert_eq!(
+            snip("북한인권시민연합", "인권 시민", 0),
+            "북한<mark>인권시민</mark>연합"
+        );
+    }
+
+    #[test]
+    fn english_is_marked_by_stem_whatever_the_case() {
+        assert_eq!(
+            snip(
+                "They were REPATRIATED in 2024; repatriation continues.",
+                "repatriation",
+                0
+            ),
+            "They were <mark>REPATRIATED</mark> in 2024; <mark>repatriation</mark> continues."
+        );
+        // The stem `happi` is not a prefix of "happy": terms are compared, not prefixes.
+        assert_eq!(
+            snip("Happy happen", "happy", 0),
+            "<mark>Happy</mark> happen"
+        );
+    }
+
+    #[test]
+    fn everything_but_the_marks_is_escaped() {
+        let out = snip("<script>alert('북한')</script> & \"quotes\"", "북한", 0);
+        assert_eq!(
+            out,
+            "&lt;script&gt;alert(&#39;<mark>북한</mark>&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;"
+        );
+        let out = snip("<b>script</b>", "script", 0);
+        assert_eq!(out, "&lt;b&gt;<mark>script</mark>&lt;/b&gt;");
+    }
+
+    #[test]
+    fn the_best_passage_is_chosen_and_cut_with_ellipses() {
+        let filler = "이 문단은 검색어와 관계없는 내용입니다. ".repeat(10);
+        let text = format!("{filler}탈북민 강제송환을 멈춰야 합니다. {filler}");
+        let out = snip(&text, "강제송환", 40);
+        assert!(out.starts_with('…') && out.ends_with('…'), "{out}");
+        assert!(out.contains("<mark>강제송환</mark>"), "{out}");
+        let visible = out.replace("<mark>", "").replace("</mark>", "");
+        assert!(visible.chars().count() <= 42, "{visible}");
+        // Cut ends fall between words.
+        let inner = visible.trim_matches('…');
+        assert!(text.contains(&format!(" {inner} ")), "{inner}");
+    }
+
+    #[test]
+    fn the_window_prefers_more_different_words() {
+        let text = format!(
+            "북한 {} 북한 인권 탈북 {}",
+            "가나다라 ".repeat(20),
+            "마바사 ".repeat(20)
+        );
+        let out = snip(&text, "북한 인권 탈북", 30);
+        assert!(
+            out.contains("<mark>인권</mark>") && out.contains("<mark>탈북</mark>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn without_a_match_the_start_is_shown() {
+        assert_eq!(snip("가나다라마바사", "인권", 4), "가나다라…");
+        assert_eq!(snip("short", "인권", 40), "short");
+    }
+
+    #[test]
+    fn decomposed_text_is_shown_composed_and_marked() {
+        let nfd: String = "북한인권".nfd().collect();
+        assert_eq!(snip(&nfd, "인권", 0), "북한<mark>인권</mark>");
+    }
+
+    #[test]
+    fn marks_never_split_a_grapheme() {
+        let out = snip("e\u{301}cole re\u{301}sume\u{301}", "école", 0);
+        assert_eq!(out, "<mark>école</mark> résumé");
+        assert_eq!(snip("", "인권", 10), "");
+    }
+}

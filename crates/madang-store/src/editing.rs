@@ -1,0 +1,255 @@
+//! Staff edits: changing, pinning, deleting and restoring posts. Every change is audited
+//! and an edit keeps the previous version as a revision.
+
+use jiff::Timestamp;
+use madang_core::{Post, PostBody};
+
+use crate::audit::{Actor, audit};
+use crate::settings::bump_generation;
+use crate::{Result, Store, StoreError, on_db};
+
+/// How long a deleted post can be restored.
+pub const RESTORE_DAYS: i64 = 30;
+
+/// A change to a post's content.
+#[derive(Debug, Clone)]
+pub struct PostEdit {
+    pub title: String,
+    pub body: PostBody,
+    pub secret: bool,
+    pub links: Vec<String>,
+}
+
+/// Who acts and from where, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct ActorRef<'a> {
+    pub id: Option<i64>,
+    pub name: &'a str,
+    pub ip: &'a str,
+}
+
+impl Store {
+    /// A post whatever its state (deleted included), for staff pages. Returns the post and
+    /// when it was deleted, if it was.
+    pub async fn post_for_staff(
+        &self,
+        board_id: i64,
+        post_id: i64,
+    ) -> Result<Option<(Post, Option<i64>)>> {
+        let sql = format!(
+            "SELECT {}, deleted_at FROM posts WHERE id = $1 AND board_id = $2",
+            crate::posts::POST_COLUMNS
+        );
+        let row: Option<crate::posts::PostRowWithDeleted> = on_db!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(post_id)
+                .bind(board_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|r| (Post::from(r.post), r.deleted_at)))
+    }
+
+    /// Saves an edit, keeping the previous title and body as a revision.
+    pub async fn edit_post(
+        &self,
+        post_id: i64,
+        edit: &PostEdit,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let (title, html, text) = crate::posts::check_content(&edit.title, &edit.body)?;
+        let links = edit.links.join("\n");
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let before: Option<(String, String)> = sqlx::query_as(
+                "SELECT title, body_html FROM posts WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (old_title, old_body) = before.ok_or(StoreError::NotFound)?;
+            sqlx::query(
+                "INSERT INTO post_revisions (post_id, title, body_html, saved_at, editor_id, editor_name)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(post_id)
+            .bind(&old_title)
+            .bind(&old_body)
+            .bind(now.as_second())
+            .bind(actor.id)
+            .bind(actor.name)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE posts SET title = $1, body_html = $2, body_text = $3, secret = $4, links = $5,
+                    updated_at = $6 WHERE id = $7",
+            )
+            .bind(&title)
+            .bind(&html)
+            .bind(&text)
+            .bind(edit.secret)
+            .bind(&links)
+            .bind(now.as_second())
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+            let detail = if old_title == title {
+                title.clone()
+            } else {
+                format!("{old_title} → {title}")
+            };
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "post.edit",
+                &target,
+                &detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Pins or unpins a post.
+    pub async fn set_pinned(
+        &self,
+        post_id: i64,
+        pinned: bool,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        let action = if pinned { "post.pin" } else { "post.unpin" };
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let done =
+                sqlx::query("UPDATE posts SET pinned = $1 WHERE id = $2 AND deleted_at IS NULL")
+                    .bind(pinned)
+                    .bind(post_id)
+                    .execute(&mut *tx)
+                    .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            audit!(tx, now.as_second(), who, action, &target, "", actor.ip);
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Deletes a post softly: it disappears from the site and can be restored for
+    /// [`RESTORE_DAYS`] days.
+    pub async fn delete_post(
+        &self,
+        post_id: i64,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: Option<(i64, String, String)> = sqlx::query_as(
+                "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL
+                 RETURNING board_id, status, title",
+            )
+            .bind(now.as_second())
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (board_id, status, title) = row.ok_or(StoreError::NotFound)?;
+            if status == "published" {
+                sqlx::query("UPDATE boards SET post_count = post_count - 1 WHERE id = $1")
+                    .bind(board_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "post.delete",
+                &target,
+                &title,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Restores a softly deleted post, if it was deleted less than [`RESTORE_DAYS`] ago.
+    pub async fn restore_post(
+        &self,
+        post_id: i64,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        let oldest = now.as_second() - RESTORE_DAYS * 24 * 3600;
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let row: Option<(i64, String, String)> = sqlx::query_as(
+                "UPDATE posts SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at >= $2
+                 RETURNING board_id, status, title",
+            )
+            .bind(post_id)
+            .bind(oldest)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (board_id, status, title) =
+                row.ok_or_else(|| StoreError::Invalid("this post cannot be restored".into()))?;
+            if status == "published" {
+                sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
+                    .bind(board_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "post.restore",
+                &target,
+                &title,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// How many revisions a post has.
+    pub async fn revision_count(&self, post_id: i64) -> Result<i64> {
+        let (n,): (i64,) = on_db!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*) FROM post_revisions WHERE post_id = $1")
+                .bind(post_id)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(n)
+    }
+}

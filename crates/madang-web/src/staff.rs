@@ -1,0 +1,770 @@
+//! Staff pages: writing, editing, pinning, deleting, restoring, copying and moving posts,
+//! and the audit log. Every handler checks permission through `madang_core::permission`
+//! and every form carries the session's CSRF token.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Multipart, RawQuery, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use madang_core::copy_line::Transfer;
+use madang_core::download::{clean_file_name, sniff_mime};
+use madang_core::permission::{BoardAction, administers, may, may_edit, may_transfer};
+use madang_core::{Board, NewPost, PostBody};
+use madang_store::{ActorRef, NewAttachment, PostEdit, TransferRequest};
+use minijinja::context;
+
+use crate::AppState;
+use crate::auth::{CurrentSession, client_ip};
+use crate::error::AppError;
+use crate::extract::PathParts;
+use crate::i18n::{self, Lang};
+use crate::views::SiteView;
+
+/// Most files one post may carry.
+pub const MAX_FILES: usize = 10;
+/// Largest single attachment.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// Largest whole upload request (all files and fields).
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+
+/// Types an attachment may have, judged by its content.
+const ALLOWED_TYPES: &[&str] = &[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/zip",
+    "application/x-ole-storage",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/hwp+zip",
+    "application/x-hwp",
+    "text/plain; charset=utf-8",
+];
+
+type Ip = crate::extract::ClientAddr;
+
+fn ip_of(connect: &Ip) -> String {
+    client_ip(connect.0)
+}
+
+/// A post form as submitted.
+#[derive(Debug, Default)]
+struct PostForm {
+    csrf: String,
+    title: String,
+    body: String,
+    format: String,
+    secret: bool,
+    pinned: bool,
+    links: String,
+    files: Vec<(String, Bytes)>,
+    /// Why a file was refused (a locale key); the typed fields are still returned so the
+    /// form can be shown again with them.
+    file_error: Option<&'static str>,
+}
+
+/// Reads a multipart post form, refusing oversized or disallowed files with a message key.
+async fn read_post_form(mut multipart: Multipart) -> Result<PostForm, &'static str> {
+    let mut form = PostForm::default();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| "write-error-upload")?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "files" {
+            let file_name = field.file_name().unwrap_or("").to_owned();
+            let bytes = field.bytes().await.map_err(|_| "write-error-upload")?;
+            if file_name.is_empty() && bytes.is_empty() {
+                continue; // an empty file input
+            }
+            let refusal = if bytes.len() > MAX_FILE_BYTES {
+                Some("write-error-file-too-large")
+            } else if !ALLOWED_TYPES.contains(&sniff_mime(&bytes, &file_name)) {
+                Some("write-error-file-type")
+            } else if form.files.len() >= MAX_FILES {
+                Some("write-error-too-many-files")
+            } else {
+                None
+            };
+            match refusal {
+                Some(key) => form.file_error = form.file_error.or(Some(key)),
+                None => form.files.push((clean_file_name(&file_name), bytes)),
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| "write-error-upload")?;
+        match name.as_str() {
+            "csrf" => form.csrf = text,
+            "title" => form.title = text,
+            "body" => form.body = text,
+            "format" => form.format = text,
+            "secret" => form.secret = text == "1",
+            "pinned" => form.pinned = text == "1",
+            "links" => form.links = text,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+fn body_of(form: &PostForm) -> PostBody {
+    if form.format == "text" {
+        PostBody::Text(form.body.clone())
+    } else {
+        PostBody::Html(form.body.clone())
+    }
+}
+
+/// External links: one per line, http(s) only, at most two (as GnuBoard5).
+fn links_of(text: &str) -> Result<Vec<String>, &'static str> {
+    let links: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if links.len() > 2 {
+        return Err("write-error-links");
+    }
+    if links
+        .iter()
+        .any(|l| !(l.starts_with("https://") || l.starts_with("http://")) || l.len() > 2000)
+    {
+        return Err("write-error-links");
+    }
+    Ok(links)
+}
+
+async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, AppError> {
+    state.store().board(slug).await?.ok_or(AppError::NotFound)
+}
+
+fn path_id(text: &str) -> Result<i64, AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_page(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    board: &Board,
+    post_id: Option<i64>,
+    form: &PostForm,
+    error: Option<&str>,
+    attachments: Vec<crate::views::AttachmentView>,
+) -> Result<Response, AppError> {
+    let site = SiteView::load(state, lang, current).await;
+    let viewer = current.viewer();
+    let action = match post_id {
+        Some(id) => format!("{}/b/{}/{}/edit", lang.prefix(), board.slug, id),
+        None => format!("{}/b/{}/write", lang.prefix(), board.slug),
+    };
+    let html = state.theme().render(
+        "write.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}{}", lang.other().prefix(), &action[lang.prefix().len()..]),
+            board => crate::views::BoardView::new(state, board).await,
+            current_board => board.slug.clone(),
+            action => action, editing => post_id.is_some(), post_id => post_id,
+            csrf => current.session.as_ref().map(|s| s.csrf_token.clone()),
+            title => form.title, body => form.body,
+            format => if form.format == "text" { "text" } else { "html" },
+            secret => form.secret, pinned => form.pinned, links => form.links,
+            may_pin => administers(&viewer, board),
+            may_upload => may(&viewer, board, BoardAction::Upload),
+            max_files => MAX_FILES, max_file_mb => MAX_FILE_BYTES / (1024 * 1024),
+            attachments => attachments,
+            error => error.map(|key| i18n::text(lang, key)),
+        },
+    )?;
+    let mut response = Html(html).into_response();
+    if error.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// GET /b/{slug}/write
+pub(crate) async fn write_form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts(slug): PathParts<String>,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    current.require()?;
+    if !may(&current.viewer(), &board, BoardAction::Write) {
+        return Err(AppError::Forbidden);
+    }
+    write_page(
+        &state,
+        lang,
+        &current,
+        &board,
+        None,
+        &PostForm::default(),
+        None,
+        Vec::new(),
+    )
+    .await
+}
+
+/// Stores uploaded files and records them on a post. If anything fails, the files stored
+/// so far are removed again, so no orphan stays in storage.
+async fn attach_files(
+    state: &AppState,
+    post_id: i64,
+    files: &[(String, Bytes)],
+    actor: (Option<i64>, &str),
+) -> Result<(), AppError> {
+    for (name, bytes) in files {
+        let stored = state.files().put(bytes.clone()).await?;
+        let mime = sniff_mime(bytes, name);
+        let record = NewAttachment {
+            name,
+            storage_key: &stored.key,
+            size: stored.size,
+            sha256: &stored.sha256,
+            mime,
+            caption: "",
+        };
+        if let Err(e) = state
+            .store()
+            .add_attachment(post_id, &record, actor, jiff::Timestamp::now())
+            .await
+        {
+            let _ = state.files().delete(&stored.key).await;
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
+/// POST /b/{slug}/write
+pub(crate) async fn write_submit(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts(slug): PathParts<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let viewer = current.viewer();
+    if !may(&viewer, &board, BoardAction::Write) {
+        return Err(AppError::Forbidden);
+    }
+    let form = match read_post_form(multipart).await {
+        Ok(form) => form,
+        Err(key) => {
+            current.require()?;
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                None,
+                &PostForm::default(),
+                Some(key),
+                Vec::new(),
+            )
+            .await;
+        }
+    };
+    let session = current.check_csrf(&form.csrf)?;
+    if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(key) = form.file_error {
+        return write_page(
+            &state,
+            lang,
+            &current,
+            &board,
+            None,
+            &form,
+            Some(key),
+            Vec::new(),
+        )
+        .await;
+    }
+    let links = match links_of(&form.links) {
+        Ok(links) => links,
+        Err(key) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                None,
+                &form,
+                Some(key),
+                Vec::new(),
+            )
+            .await;
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let new = NewPost {
+        title: form.title.clone(),
+        body: body_of(&form),
+        author_id: Some(session.member.id),
+        author_name: session.member.nickname.clone(),
+        lang: Some(lang.code().to_owned()),
+        pinned: form.pinned && administers(&viewer, &board),
+        secret: form.secret,
+        published_at: now,
+        links,
+    };
+    let id = match state.store().create_post(board.id, &new, now).await {
+        Ok(id) => id,
+        Err(madang_store::StoreError::Invalid(_)) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                None,
+                &form,
+                Some("write-error-title"),
+                Vec::new(),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    attach_files(
+        &state,
+        id,
+        &form.files,
+        (Some(session.member.id), &session.member.nickname),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
+}
+
+/// GET /b/{slug}/{id}/edit
+pub(crate) async fn edit_form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts((slug, id)): PathParts<(String, String)>,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let id = path_id(&id)?;
+    current.require()?;
+    let (post, deleted) = state
+        .store()
+        .post_for_staff(board.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if deleted.is_some() || !may_edit(&current.viewer(), &board, post.author_id) {
+        return Err(AppError::Forbidden);
+    }
+    let form = PostForm {
+        title: post.title.clone(),
+        body: post.body_html.clone(),
+        format: "html".into(),
+        secret: post.secret,
+        pinned: post.pinned,
+        links: post.links.join("\n"),
+        ..PostForm::default()
+    };
+    let attachments = state
+        .store()
+        .attachments(id)
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect();
+    write_page(
+        &state,
+        lang,
+        &current,
+        &board,
+        Some(id),
+        &form,
+        None,
+        attachments,
+    )
+    .await
+}
+
+/// POST /b/{slug}/{id}/edit
+pub(crate) async fn edit_submit(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    connect: Ip,
+    PathParts((slug, id)): PathParts<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let id = path_id(&id)?;
+    let viewer = current.viewer();
+    let (post, deleted) = state
+        .store()
+        .post_for_staff(board.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if deleted.is_some() || !may_edit(&viewer, &board, post.author_id) {
+        return Err(AppError::Forbidden);
+    }
+    let attachments = || async {
+        state
+            .store()
+            .attachments(id)
+            .await
+            .map(|a| a.iter().map(Into::into).collect())
+    };
+    let form = match read_post_form(multipart).await {
+        Ok(form) => form,
+        Err(key) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                Some(id),
+                &PostForm::default(),
+                Some(key),
+                attachments().await?,
+            )
+            .await;
+        }
+    };
+    let session = current.check_csrf(&form.csrf)?;
+    if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(key) = form.file_error {
+        return write_page(
+            &state,
+            lang,
+            &current,
+            &board,
+            Some(id),
+            &form,
+            Some(key),
+            attachments().await?,
+        )
+        .await;
+    }
+    let links = match links_of(&form.links) {
+        Ok(links) => links,
+        Err(key) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                Some(id),
+                &form,
+                Some(key),
+                attachments().await?,
+            )
+            .await;
+        }
+    };
+
+    let edit = PostEdit {
+        title: form.title.clone(),
+        body: body_of(&form),
+        secret: form.secret,
+        links,
+    };
+    let ip = ip_of(&connect);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    let now = jiff::Timestamp::now();
+    match state.store().edit_post(id, &edit, actor, now).await {
+        Ok(()) => {}
+        Err(madang_store::StoreError::Invalid(_)) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                Some(id),
+                &form,
+                Some("write-error-title"),
+                attachments().await?,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    if administers(&viewer, &board) && form.pinned != post.pinned {
+        state
+            .store()
+            .set_pinned(id, form.pinned, actor, now)
+            .await?;
+    }
+    attach_files(
+        &state,
+        id,
+        &form.files,
+        (Some(session.member.id), &session.member.nickname),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
+}
+
+/// The fields of a small staff form, read by hand so repeated keys (several target
+/// boards) survive.
+fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// POST /b/{slug}/{id}/{action} for delete, restore, pin and unpin.
+pub(crate) async fn post_action(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    connect: Ip,
+    PathParts((slug, id, action)): PathParts<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let id = path_id(&id)?;
+    let fields = form_fields(&body);
+    let session = current.check_csrf(field(&fields, "csrf"))?;
+    let viewer = current.viewer();
+    let (post, _deleted) = state
+        .store()
+        .post_for_staff(board.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ip = ip_of(&connect);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    let now = jiff::Timestamp::now();
+    let post_url = format!("{}/b/{}/{}", lang.prefix(), board.slug, id);
+    let list_url = format!("{}/b/{}", lang.prefix(), board.slug);
+    match action.as_str() {
+        "delete" if may_edit(&viewer, &board, post.author_id) => {
+            state.store().delete_post(id, actor, now).await?;
+            Ok(Redirect::to(&list_url).into_response())
+        }
+        "restore" if administers(&viewer, &board) => {
+            match state.store().restore_post(id, actor, now).await {
+                Ok(()) => Ok(Redirect::to(&post_url).into_response()),
+                Err(madang_store::StoreError::Invalid(_)) => {
+                    Err(AppError::BadRequest("restore-error"))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        "pin" | "unpin" if administers(&viewer, &board) => {
+            state
+                .store()
+                .set_pinned(id, action == "pin", actor, now)
+                .await?;
+            Ok(Redirect::to(&post_url).into_response())
+        }
+        "delete" | "restore" | "pin" | "unpin" => Err(AppError::Forbidden),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// GET /b/{slug}/{id}/transfer: choose boards to copy or move a post to.
+pub(crate) async fn transfer_form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts((slug, id)): PathParts<(String, String)>,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let id = path_id(&id)?;
+    let session = current.require()?;
+    let viewer = current.viewer();
+    if !administers(&viewer, &board) {
+        return Err(AppError::Forbidden);
+    }
+    let (post, deleted) = state
+        .store()
+        .post_for_staff(board.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if deleted.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let targets: Vec<_> = state
+        .store()
+        .boards()
+        .await?
+        .into_iter()
+        .filter(|b| administers(&viewer, b))
+        .map(|b| context! { id => b.id, slug => b.slug, title => b.title, is_source => b.id == board.id })
+        .collect();
+    let site = SiteView::load(&state, lang, &current).await;
+    let path = format!("/b/{}/{}/transfer", board.slug, id);
+    let html = state.theme().render(
+        "transfer.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}{}", lang.other().prefix(), path),
+            board => crate::views::BoardView::new(&state, &board).await,
+            current_board => board.slug.clone(),
+            post => context! { id => post.id, title => post.title },
+            targets => targets, csrf => session.csrf_token.clone(),
+            action => format!("{}{}", lang.prefix(), path),
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
+
+/// POST /b/{slug}/{id}/transfer
+pub(crate) async fn transfer_submit(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    connect: Ip,
+    PathParts((slug, id)): PathParts<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let board = board_or_404(&state, &slug).await?;
+    let id = path_id(&id)?;
+    let fields = form_fields(&body);
+    let session = current.check_csrf(field(&fields, "csrf"))?;
+    let viewer = current.viewer();
+    let transfer = match field(&fields, "mode") {
+        "copy" => Transfer::Copy,
+        "move" => Transfer::Move,
+        _ => return Err(AppError::BadRequest("transfer-error-mode")),
+    };
+    let all_boards = state.store().boards().await?;
+    let mut target_ids = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "target") {
+        let target_id: i64 = value
+            .parse()
+            .map_err(|_| AppError::BadRequest("transfer-error-targets"))?;
+        if !target_ids.contains(&target_id) {
+            target_ids.push(target_id);
+        }
+    }
+    let targets: Vec<&Board> = target_ids
+        .iter()
+        .map(|t| {
+            all_boards
+                .iter()
+                .find(|b| b.id == *t)
+                .ok_or(AppError::BadRequest("transfer-error-targets"))
+        })
+        .collect::<Result<_, _>>()?;
+    if targets.is_empty() {
+        return Err(AppError::BadRequest("transfer-error-targets"));
+    }
+    // One check for the whole action: the source and every target must be the actor's.
+    if !may_transfer(&viewer, &board, &targets) {
+        return Err(AppError::Forbidden);
+    }
+    let ip = ip_of(&connect);
+    let request = TransferRequest {
+        transfer,
+        post_id: id,
+        target_board_ids: &target_ids,
+        actor_id: Some(session.member.id),
+        actor_name: &session.member.nickname,
+        ip: &ip,
+        at: jiff::Timestamp::now(),
+        line_language: state.config().copy_line_language,
+        zone: &state.config().zone,
+    };
+    // The post must belong to this board.
+    state
+        .store()
+        .post_for_staff(board.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match state.store().transfer_post(&request).await {
+        Ok(new_ids) => {
+            let first = targets[0];
+            Ok(Redirect::to(&format!(
+                "{}/b/{}/{}",
+                lang.prefix(),
+                first.slug,
+                new_ids[0]
+            ))
+            .into_response())
+        }
+        Err(madang_store::StoreError::Invalid(_)) => {
+            Err(AppError::BadRequest("transfer-error-own-board"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /admin/audit: the audit log, newest first, filterable by action and actor.
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let session = current.require()?;
+    if !session.member.is_super_admin {
+        return Err(AppError::Forbidden);
+    }
+    let param = |name: &str| {
+        query.as_deref().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_owned())
+        })
+    };
+    let action_filter = param("action").unwrap_or_default();
+    let actor_filter = param("actor").unwrap_or_default();
+    let zone = &state.config().zone;
+    let entries: Vec<_> = state
+        .store()
+        .audit_log(1000)
+        .await?
+        .into_iter()
+        .filter(|e| action_filter.is_empty() || e.action.starts_with(&action_filter))
+        .filter(|e| actor_filter.is_empty() || e.actor_name.contains(&actor_filter))
+        .take(200)
+        .map(|e| {
+            context! {
+                at => e.at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
+                at_iso => e.at.to_string(),
+                actor => e.actor_name, action => e.action, target => e.target,
+                detail => e.detail, ip => e.ip,
+            }
+        })
+        .collect();
+    let site = SiteView::load(&state, lang, &current).await;
+    let html = state.theme().render(
+        "audit.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}/admin/audit", lang.other().prefix()),
+            entries => entries, action_filter => action_filter, actor_filter => actor_filter,
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
