@@ -112,3 +112,34 @@ audit-target = Target
 audit-detail = Detail
 audit-ip = Address
 audit-empty = Nothing recorded yet.
+search-title = Search
+search-results-for = Search: { $query }
+search-query = Words to find
+search-hint = Korean and English. "Quotes" for a phrase, -word to leave a word out, OR for either.
+search-board = Board
+search-all-boards = All boards
+search-field = Look in
+search-field-all = Title and text
+search-field-title = Title only
+search-field-body = Text only
+search-author = Author
+search-from = From
+search-to = Until
+search-sort = Order
+search-sort-rank = Best match first
+search-sort-newest = Newest first
+search-submit = Search
+search-count =
+    { $count ->
+        [0] Nothing was found. Try fewer or shorter words.
+        [one] One post found.
+       *[other] { $count } posts found.
+    }
+search-error-empty = Type a word to search for.
+search-error-too-long = This search is too long: { $detail }.
+search-error-quote = A quotation mark is not closed: put a phrase between two " marks.
+search-error-or = OR must stand between two words or phrases, as in: 탈북 OR defector.
+search-error-only-exclusions = Add a word to find: a search cannot only leave words out (-word).
+search-error-nothing = A search needs at least one word made of letters or numbers.
+search-error-date = Dates must be written as YYYY-MM-DD, for example 2015-12-01.
+search-link = Search

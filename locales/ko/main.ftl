@@ -108,3 +108,33 @@ audit-target = 대상
 audit-detail = 내용
 audit-ip = 주소
 audit-empty = 아직 기록이 없습니다.
+search-title = 검색
+search-results-for = 검색: { $query }
+search-query = 찾을 말
+search-hint = 한국어와 영어. 구절은 "따옴표", 뺄 말은 -단어, 둘 중 하나는 OR.
+search-board = 게시판
+search-all-boards = 모든 게시판
+search-field = 찾을 곳
+search-field-all = 제목과 본문
+search-field-title = 제목만
+search-field-body = 본문만
+search-author = 글쓴이
+search-from = 시작일
+search-to = 종료일
+search-sort = 순서
+search-sort-rank = 정확도순
+search-sort-newest = 최신순
+search-submit = 검색
+search-count =
+    { $count ->
+        [0] 찾은 게시물이 없습니다. 더 적거나 짧은 말로 찾아 보세요.
+       *[other] 게시물 { $count }개를 찾았습니다.
+    }
+search-error-empty = 찾을 말을 입력하세요.
+search-error-too-long = 검색어가 너무 깁니다: { $detail }.
+search-error-quote = 따옴표가 닫히지 않았습니다. 구절을 " 두 개 사이에 넣으세요.
+search-error-or = OR는 두 단어나 구절 사이에 와야 합니다. 예: 탈북 OR defector.
+search-error-only-exclusions = 찾을 말을 넣으세요. 빼는 말(-단어)만으로는 검색할 수 없습니다.
+search-error-nothing = 글자나 숫자로 된 말이 하나 이상 있어야 합니다.
+search-error-date = 날짜는 2015-12-01처럼 YYYY-MM-DD로 쓰세요.
+search-link = 검색

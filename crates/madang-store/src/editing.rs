@@ -60,6 +60,7 @@ impl Store {
     ) -> Result<()> {
         let (title, html, text) = crate::posts::check_content(&edit.title, &edit.body)?;
         let links = edit.links.join("\n");
+        let (search_title, search_body) = crate::search::terms_of(&title, &text);
         let who = Actor {
             id: actor.id,
             name: actor.name,
@@ -88,7 +89,8 @@ impl Store {
             .await?;
             sqlx::query(
                 "UPDATE posts SET title = $1, body_html = $2, body_text = $3, secret = $4, links = $5,
-                    updated_at = $6 WHERE id = $7",
+                    updated_at = $6, search_title = $8, search_body = $9, search_version = $10
+                 WHERE id = $7",
             )
             .bind(&title)
             .bind(&html)
@@ -97,6 +99,9 @@ impl Store {
             .bind(&links)
             .bind(now.as_second())
             .bind(post_id)
+            .bind(&search_title)
+            .bind(&search_body)
+            .bind(crate::search::SEARCH_VERSION)
             .execute(&mut *tx)
             .await?;
             let detail = if old_title == title {

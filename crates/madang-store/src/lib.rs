@@ -18,6 +18,7 @@ mod boards;
 mod editing;
 mod members;
 mod posts;
+mod search;
 mod sessions;
 mod settings;
 
@@ -26,6 +27,7 @@ pub use audit::AuditEntry;
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use search::{SEARCH_VERSION, SearchField, SearchHit, SearchRequest, SearchResults};
 pub use sessions::{LoginRefusal, Session};
 
 /// What can go wrong in the store.
@@ -101,6 +103,12 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
+        // Posts indexed by an older tokenizer (or before search existed) are brought up to
+        // date; when none are, this is one indexed count.
+        let reindexed = store.reindex(false, |_, _| {}).await?;
+        if reindexed > 0 {
+            tracing::info!(posts = reindexed, "search index brought up to date");
+        }
         Ok(store)
     }
 

@@ -189,6 +189,7 @@ impl Store {
     /// once, so every later read can show it as is.
     pub async fn create_post(&self, board_id: i64, new: &NewPost, now: Timestamp) -> Result<i64> {
         let (title, html, text) = check_new_post(new)?;
+        let (search_title, search_body) = crate::search::terms_of(&title, &text);
         let links = new.links.join("\n");
         let actor = Actor {
             id: new.author_id,
@@ -199,9 +200,9 @@ impl Store {
             let row: (i64,) = sqlx::query_as(
                 "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                     author_name, lang, status, pinned, secret, links, created_at, published_at,
-                    updated_at)
+                    updated_at, search_title, search_body, search_version)
                  VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                    $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11)
+                    $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11, $13, $14, $15)
                  RETURNING id",
             )
             .bind(board_id)
@@ -216,6 +217,9 @@ impl Store {
             .bind(&links)
             .bind(now.as_second())
             .bind(new.published_at.as_second())
+            .bind(&search_title)
+            .bind(&search_body)
+            .bind(crate::search::SEARCH_VERSION)
             .fetch_one(&mut *tx)
             .await
             .map_err(foreign_key_as_not_found)?;
@@ -437,6 +441,7 @@ impl Store {
                 None => source.body_html.clone(),
             };
             let body_text = plain_text(&body_html);
+            let (search_title, search_body) = crate::search::terms_of(&source.title, &body_text);
             let published = source.status == PostStatus::Published.as_str();
             let actor = Actor {
                 id: req.actor_id,
@@ -460,9 +465,9 @@ impl Store {
                 let (new_id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, views, links, created_at,
-                        published_at, updated_at)
+                        published_at, updated_at, search_title, search_body, search_version)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14)
+                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                      RETURNING id",
                 )
                 .bind(target_board_id)
@@ -479,6 +484,9 @@ impl Store {
                 .bind(source.created_at)
                 .bind(source.published_at)
                 .bind(req.at.as_second())
+                .bind(&search_title)
+                .bind(&search_body)
+                .bind(crate::search::SEARCH_VERSION)
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(

@@ -90,11 +90,12 @@ pub fn try_text_with(
 /// Whether a key exists in a language (for tests that every key is translated). Keys that
 /// take arguments are tried with every argument name the locale files use.
 pub fn has(lang: Lang, key: &str) -> bool {
-    let args: Vec<(&str, FluentValue<'static>)> =
-        ["n", "count", "detail", "login", "reason", "name", "size"]
-            .into_iter()
-            .map(|name| (name, FluentValue::from(1)))
-            .collect();
+    let args: Vec<(&str, FluentValue<'static>)> = [
+        "n", "count", "detail", "login", "reason", "name", "size", "query",
+    ]
+    .into_iter()
+    .map(|name| (name, FluentValue::from(1)))
+    .collect();
     try_text_with(lang, key, &[]).is_some() || try_text_with(lang, key, &args).is_some()
 }
 

@@ -20,6 +20,7 @@ mod extract;
 pub mod i18n;
 mod middleware;
 mod public;
+mod search;
 pub mod setup;
 mod staff;
 pub mod theme;
@@ -119,6 +120,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))
         .route("/bbs/board.php", get(public::legacy_board))
+        .route("/search", get(search::search))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/login", get(auth::login_form).post(auth::login_submit))
         .route("/logout", post(auth::logout))
