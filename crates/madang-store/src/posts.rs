@@ -188,52 +188,83 @@ impl Store {
     /// Creates a published post on a board and returns its id. The body is sanitised here,
     /// once, so every later read can show it as is.
     pub async fn create_post(&self, board_id: i64, new: &NewPost, now: Timestamp) -> Result<i64> {
-        let (title, html, text) = check_new_post(new)?;
-        let (search_title, search_body) = crate::search::terms_of(&title, &text);
-        let links = new.links.join("\n");
-        let actor = Actor {
-            id: new.author_id,
-            name: &new.author_name,
-        };
-        let (id,): (i64,) = on_db!(self, |pool| {
+        let ids = self
+            .create_posts(board_id, std::slice::from_ref(new), now)
+            .await?;
+        Ok(ids[0])
+    }
+
+    /// Creates several published posts on a board in one transaction (an import, a
+    /// benchmark): all are saved or none. Each is sanitised, indexed and audited as
+    /// [`Store::create_post`] does. Returns their ids in order.
+    pub async fn create_posts(
+        &self,
+        board_id: i64,
+        posts: &[NewPost],
+        now: Timestamp,
+    ) -> Result<Vec<i64>> {
+        let mut prepared = Vec::with_capacity(posts.len());
+        for new in posts {
+            let (title, html, text) = check_new_post(new)?;
+            let (search_title, search_body) = crate::search::terms_of(&title, &text);
+            prepared.push((
+                new,
+                title,
+                html,
+                text,
+                search_title,
+                search_body,
+                new.links.join("\n"),
+            ));
+        }
+        let ids: Vec<i64> = on_db!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let row: (i64,) = sqlx::query_as(
-                "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
-                    author_name, lang, status, pinned, secret, links, created_at, published_at,
-                    updated_at, search_title, search_body, search_version)
-                 VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                    $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11, $13, $14, $15)
-                 RETURNING id",
-            )
-            .bind(board_id)
-            .bind(&title)
-            .bind(&html)
-            .bind(&text)
-            .bind(new.author_id)
-            .bind(&new.author_name)
-            .bind(&new.lang)
-            .bind(new.pinned)
-            .bind(new.secret)
-            .bind(&links)
-            .bind(now.as_second())
-            .bind(new.published_at.as_second())
-            .bind(&search_title)
-            .bind(&search_body)
-            .bind(crate::search::SEARCH_VERSION)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(foreign_key_as_not_found)?;
-            sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
+            let mut ids = Vec::with_capacity(prepared.len());
+            for (new, title, html, text, search_title, search_body, links) in &prepared {
+                let actor = Actor {
+                    id: new.author_id,
+                    name: &new.author_name,
+                };
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
+                        author_name, lang, status, pinned, secret, links, created_at, published_at,
+                        updated_at, search_title, search_body, search_version)
+                     VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
+                        $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11, $13, $14, $15)
+                     RETURNING id",
+                )
+                .bind(board_id)
+                .bind(title)
+                .bind(html)
+                .bind(text)
+                .bind(new.author_id)
+                .bind(&new.author_name)
+                .bind(&new.lang)
+                .bind(new.pinned)
+                .bind(new.secret)
+                .bind(links)
+                .bind(now.as_second())
+                .bind(new.published_at.as_second())
+                .bind(search_title)
+                .bind(search_body)
+                .bind(crate::search::SEARCH_VERSION)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(foreign_key_as_not_found)?;
+                let target = format!("post:{id}");
+                audit!(tx, now.as_second(), actor, "post.create", &target, title);
+                ids.push(id);
+            }
+            sqlx::query("UPDATE boards SET post_count = post_count + $1 WHERE id = $2")
+                .bind(ids.len() as i64)
                 .bind(board_id)
                 .execute(&mut *tx)
                 .await?;
-            let target = format!("post:{}", row.0);
-            audit!(tx, now.as_second(), actor, "post.create", &target, &title);
             bump_generation!(tx);
             tx.commit().await?;
-            row
+            ids
         });
-        Ok(id)
+        Ok(ids)
     }
 
     /// One page of a board's list (1-based), pinned posts first on page 1. Pages past the

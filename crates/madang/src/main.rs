@@ -32,6 +32,12 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Rebuild the search index (after a tokenizer change; safe while the server runs).
+    Reindex {
+        /// Re-index every post, not only those indexed by an older tokenizer.
+        #[arg(long)]
+        all: bool,
+    },
     /// Manage member accounts (works while the server runs).
     User {
         #[command(subcommand)]
@@ -77,6 +83,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
         Command::User { action } => user(&cli.site, action).await,
+        Command::Reindex { all } => reindex(&cli.site, all).await,
     }
 }
 
@@ -155,6 +162,42 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
         .context("serving")?;
     state.store().close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Rebuilds the search index with a progress bar on a terminal, plain lines otherwise.
+async fn reindex(site: &SiteArgs, all: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    let config = Config::resolve(site, None)?;
+    // Opening the store already brings rows of older tokenizers up to date.
+    let (store, _files) = open(&config).await?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} posts ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar.set_message("re-indexing");
+        bar
+    });
+    let started = std::time::Instant::now();
+    let done = store
+        .reindex(all, |done, total| match &bar {
+            Some(bar) => {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            None => println!("re-indexed {done}/{total} posts"),
+        })
+        .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "re-indexed {done} posts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    store.close().await;
     Ok(())
 }
 
