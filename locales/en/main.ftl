@@ -143,3 +143,4 @@ search-error-only-exclusions = Add a word to find: a search cannot only leave wo
 search-error-nothing = A search needs at least one word made of letters or numbers.
 search-error-date = Dates must be written as YYYY-MM-DD, for example 2015-12-01.
 search-link = Search
+search-count-more = More than { $count } posts found: the best matches among the newest { $count } are shown. Add a word or a filter to narrow the search.

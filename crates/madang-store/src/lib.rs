@@ -27,7 +27,9 @@ pub use audit::AuditEntry;
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
-pub use search::{SEARCH_VERSION, SearchField, SearchHit, SearchRequest, SearchResults};
+pub use search::{
+    SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
+};
 pub use sessions::{LoginRefusal, Session};
 
 /// What can go wrong in the store.

@@ -63,12 +63,22 @@ pub struct SearchHit {
     pub published_at: Timestamp,
 }
 
-/// A page of results and how many there are in all.
+/// A page of results and how many there are.
 #[derive(Debug, Clone)]
 pub struct SearchResults {
     pub hits: Vec<SearchHit>,
+    /// How many posts matched; a lower bound when `more` is set.
     pub total: i64,
+    /// More than [`SEARCH_WINDOW`] posts matched: results are the best among the newest
+    /// [`SEARCH_WINDOW`] matches.
+    pub more: bool,
 }
+
+/// How many of the newest matches are ranked. A word found in most posts (북한 on a North
+/// Korea site) would otherwise make every search rank the whole archive; this bounds the
+/// cost of any query while ranking rare words over everything. Full-text engines of the
+/// web do the same with impact-ordered cut-offs; GnuBoard5 scans windows of 10,000 posts.
+pub const SEARCH_WINDOW: usize = 2000;
 
 enum Bind {
     Int(i64),
@@ -77,8 +87,28 @@ enum Bind {
 
 type HitRow = (i64, String, String, String, String, String, i64);
 
+/// Restricts every term of a `to_tsquery` expression to one weight (A = title, B = body).
+/// Terms are single-quoted and never contain quotes (see `madang_core::search`).
+fn weighted_tsquery(query: &str, weight: char) -> String {
+    let mut out = String::with_capacity(query.len() + 8);
+    let mut inside = false;
+    for c in query.chars() {
+        out.push(c);
+        if c == '\'' {
+            if inside {
+                out.push(':');
+                out.push(weight);
+            }
+            inside = !inside;
+        }
+    }
+    out
+}
+
 impl Store {
-    /// Runs a search.
+    /// Runs a search: the newest [`SEARCH_WINDOW`] matching posts the reader may read are
+    /// found through the engine's index, ranked (or kept newest first), and one page of
+    /// them is returned.
     pub async fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
         let postgres = matches!(self.db, Db::Postgres(_));
         let mut binds: Vec<Bind> = Vec::new();
@@ -86,21 +116,18 @@ impl Store {
             binds.push(b);
             format!("${}", binds.len())
         };
-        let (from, matching, rank) = if postgres {
-            let q = next(Bind::Text(req.query.to_tsquery()), &mut binds);
-            let field = match req.field {
-                SearchField::TitleAndBody => String::new(),
-                SearchField::Title => format!(
-                    " AND to_tsvector('simple', p.search_title) @@ to_tsquery('simple', {q})"
-                ),
-                SearchField::Body => format!(
-                    " AND to_tsvector('simple', p.search_body) @@ to_tsquery('simple', {q})"
-                ),
+        let (from, matching, score) = if postgres {
+            let tsquery = match req.field {
+                SearchField::TitleAndBody => req.query.to_tsquery(),
+                SearchField::Title => weighted_tsquery(&req.query.to_tsquery(), 'A'),
+                SearchField::Body => weighted_tsquery(&req.query.to_tsquery(), 'B'),
             };
+            let q = next(Bind::Text(tsquery), &mut binds);
             (
                 "posts p JOIN boards b ON b.id = p.board_id".to_owned(),
-                format!("p.search_vector @@ to_tsquery('simple', {q}){field}"),
-                format!("ts_rank_cd(p.search_vector, to_tsquery('simple', {q})) DESC"),
+                format!("p.search_vector @@ to_tsquery('simple', {q})"),
+                // Higher is better in PostgreSQL; negated so lower is better on both.
+                format!("-(ts_rank_cd(p.search_vector, to_tsquery('simple', {q}))::float8)"),
             )
         } else {
             let expression = match req.field {
@@ -112,7 +139,7 @@ impl Store {
             (
                 "post_search JOIN posts p ON p.id = post_search.rowid JOIN boards b ON b.id = p.board_id".to_owned(),
                 format!("post_search MATCH {q}"),
-                // Title terms count four times as much as body terms.
+                // Title terms count four times as much as body terms; lower is better.
                 "bm25(post_search, 4.0, 1.0)".to_owned(),
             )
         };
@@ -154,41 +181,66 @@ impl Store {
                 next(Bind::Int(until.as_second()), &mut binds)
             ));
         }
-        let filter_binds = binds.len();
-        let order = if req.newest_first {
-            "p.published_at DESC, p.id DESC".to_owned()
-        } else {
-            format!("{rank}, p.id DESC")
-        };
-        let size = i64::from(req.page_size.clamp(1, 100));
-        let offset = (i64::from(req.page.max(1)) - 1) * size;
-        let limit = next(Bind::Int(size), &mut binds);
-        let skip = next(Bind::Int(offset), &mut binds);
-        let where_clause = filters.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM {from} WHERE {where_clause}");
-        let page_sql = format!(
-            "SELECT p.id, b.slug, b.title, p.title, p.body_text, p.author_name, p.published_at
-             FROM {from} WHERE {where_clause} ORDER BY {order} LIMIT {limit} OFFSET {skip}"
+        let window = next(Bind::Int(SEARCH_WINDOW as i64 + 1), &mut binds);
+        // Newest matches first through the index (post ids grow with publication), with
+        // every filter applied, so the window holds only posts the reader may see.
+        let window_sql = format!(
+            "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY p.id DESC LIMIT {window}",
+            filters.join(" AND ")
         );
-        let (total, rows): ((i64,), Vec<HitRow>) = on_db!(self, |pool| {
-            let mut count = sqlx::query_as(&count_sql);
-            for bind in &binds[..filter_binds] {
-                count = match bind {
-                    Bind::Int(v) => count.bind(*v),
-                    Bind::Text(v) => count.bind(v.as_str()),
-                };
-            }
-            let total = count.fetch_one(pool).await?;
-            let mut page = sqlx::query_as(&page_sql);
+        let mut matches: Vec<(i64, f64, i64)> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&window_sql);
             for bind in &binds {
-                page = match bind {
-                    Bind::Int(v) => page.bind(*v),
-                    Bind::Text(v) => page.bind(v.as_str()),
+                query = match bind {
+                    Bind::Int(v) => query.bind(*v),
+                    Bind::Text(v) => query.bind(v.as_str()),
                 };
             }
-            (total, page.fetch_all(pool).await?)
+            query.fetch_all(pool).await?
         });
-        let hits = rows
+        let more = matches.len() > SEARCH_WINDOW;
+        matches.truncate(SEARCH_WINDOW);
+        if req.newest_first {
+            matches.sort_by(|a, b| b.2.cmp(&a.2).then(b.0.cmp(&a.0)));
+        } else {
+            // Best first; ties newest first. The sort is stable over the id order.
+            matches.sort_by(|a, b| a.1.total_cmp(&b.1));
+        }
+        let size = req.page_size.clamp(1, 100) as usize;
+        let skip = (req.page.max(1) as usize - 1).saturating_mul(size);
+        let page_ids: Vec<i64> = matches
+            .iter()
+            .skip(skip)
+            .take(size)
+            .map(|(id, _, _)| *id)
+            .collect();
+        let hits = self.hits(&page_ids).await?;
+        Ok(SearchResults {
+            hits,
+            total: matches.len() as i64,
+            more,
+        })
+    }
+
+    /// The results for these post ids, in this order.
+    async fn hits(&self, ids: &[i64]) -> Result<Vec<SearchHit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT p.id, b.slug, b.title, p.title, p.body_text, p.author_name, p.published_at
+             FROM posts p JOIN boards b ON b.id = p.board_id WHERE p.id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<HitRow> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let mut hits: Vec<SearchHit> = rows
             .into_iter()
             .map(
                 |(post_id, board_slug, board_title, title, body_text, author_name, at)| SearchHit {
@@ -202,10 +254,8 @@ impl Store {
                 },
             )
             .collect();
-        Ok(SearchResults {
-            hits,
-            total: total.0,
-        })
+        hits.sort_by_key(|h| ids.iter().position(|id| *id == h.post_id));
+        Ok(hits)
     }
 
     /// Re-computes search terms for posts made by an older tokenizer (or all posts, with
@@ -253,5 +303,18 @@ impl Store {
             progress(done, total);
         }
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_every_term() {
+        assert_eq!(
+            weighted_tsquery("('북한' <-> '한인') & !'china'", 'A'),
+            "('북한':A <-> '한인':A) & !'china':A"
+        );
     }
 }

@@ -13,6 +13,8 @@ use crate::i18n::Lang;
 
 /// Longest path accepted; longer ones get a 414 page.
 const MAX_PATH_BYTES: usize = 2048;
+/// Longest query string accepted: a 256-syllable Korean search is 2.3 KB percent-encoded.
+const MAX_QUERY_BYTES: usize = 8192;
 
 /// The address a response answers, without the language prefix; left on responses so the
 /// error layer can link the same address in the other language.
@@ -32,7 +34,7 @@ pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Respons
     };
     let page_path = PagePath(rest.to_owned());
     let too_long =
-        path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_PATH_BYTES);
+        path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES);
     let mut response = if too_long {
         AppError::TooLong.into_response()
     } else {

@@ -126,6 +126,7 @@ pub(crate) async fn search(
     };
     let mut results = Vec::new();
     let mut total = 0i64;
+    let mut more = false;
     if let (Some(query), None) = (&query, &problem) {
         let request = SearchRequest {
             query,
@@ -147,6 +148,7 @@ pub(crate) async fn search(
         };
         let found = state.store().search(&request).await?;
         total = found.total;
+        more = found.more;
         results = found
             .hits
             .iter()
@@ -181,7 +183,7 @@ pub(crate) async fn search(
             switch_path => format!("{}{}", lang.other().prefix(), uri),
             q => q, board => board_slug, field => field, author => author, from => from, to => to, sort => sort,
             boards => board_options, problem => problem, searched => query.is_some() && total >= 0,
-            results => results, total => total, page => page, pages => pages, base => base,
+            results => results, total => total, more => more, window => madang_store::SEARCH_WINDOW, page => page, pages => pages, base => base,
         },
     )?;
     Ok(Html(html).into_response())

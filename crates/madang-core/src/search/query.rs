@@ -144,6 +144,31 @@ impl Phrase {
         (!phrase.terms.is_empty()).then_some(phrase)
     }
 
+    /// Takes a trailing one-syllable Hangul term that follows a word term (`2014년`) off
+    /// this phrase and returns it as a phrase of its own.
+    fn split_trailing_syllable(&mut self) -> Option<Phrase> {
+        let n = self.terms.len();
+        if n < 2 {
+            return None;
+        }
+        let is_syllable = |t: &str| {
+            let mut chars = t.chars();
+            matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_ascii_alphanumeric())
+        };
+        let previous_is_word = self.terms[n - 2]
+            .chars()
+            .all(|c| c.is_alphanumeric() && !is_hangul(c));
+        if !is_syllable(&self.terms[n - 1]) || !previous_is_word {
+            return None;
+        }
+        let term = self.terms.pop()?;
+        let highlight = self.highlights.pop()?;
+        Some(Phrase {
+            terms: vec![term],
+            highlights: vec![highlight],
+        })
+    }
+
     /// The terms, in the order they must appear.
     pub fn terms(&self) -> &[String] {
         &self.terms
@@ -319,6 +344,18 @@ pub fn parse_query(input: &str) -> Result<SearchQuery, QueryError> {
             QueryError::OnlyExclusions
         });
     }
+    // A one-syllable Hangul ending on a number or Latin word (2014년, 3월) can't be held to
+    // the place right after it: the text may continue the run (2014년에), whose first
+    // syllable is then indexed inside a bigram there and alone only in the tail. Such a
+    // syllable becomes a word of its own, required anywhere in the post. Only for groups
+    // without OR, where "and" is what the reader meant.
+    let mut split_off = Vec::new();
+    for group in groups.iter_mut().filter(|g| g.len() == 1) {
+        if let Some(syllable) = group[0].split_trailing_syllable() {
+            split_off.push(vec![syllable]);
+        }
+    }
+    groups.extend(split_off);
     dedup(&mut groups);
     dedup(&mut excluded);
     Ok(SearchQuery { groups, excluded })
@@ -374,6 +411,11 @@ impl SearchQuery {
             .all(|group| group.iter().any(|p| p.found_in(&positions)))
             && !self.excluded.iter().any(|p| p.found_in(&positions))
     }
+}
+
+/// Whether `c` is a Hangul syllable or jamo.
+fn is_hangul(c: char) -> bool {
+    matches!(c, '\u{ac00}'..='\u{d7a3}' | '\u{1100}'..='\u{11ff}' | '\u{3130}'..='\u{318f}')
 }
 
 #[cfg(test)]
@@ -444,7 +486,8 @@ mod tests {
     #[test]
     fn mixed_words_keep_both_scripts_in_order() {
         assert_eq!(terms_of("북한인권NGO"), ["북한", "한인", "인권", "ngo"]);
-        assert_eq!(q("2024년").to_fts5(), "\"2024 년\"");
+        assert_eq!(q("2024년").to_fts5(), "\"2024\" AND \"년\"");
+        assert_eq!(q("2024년에").to_fts5(), "\"2024\" AND \"년\"");
     }
 
     #[test]

@@ -4,7 +4,9 @@ ALTER TABLE posts ADD COLUMN search_title TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN search_body TEXT NOT NULL DEFAULT '';
 ALTER TABLE posts ADD COLUMN search_version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('simple', search_title), 'A') ||
+    -- The filler word after the title keeps a quoted phrase from running from the last
+    -- word of the title into the first word of the body.
+    setweight(to_tsvector('simple', search_title || ' madang0title0end'), 'A') ||
     setweight(to_tsvector('simple', search_body), 'B')
 ) STORED;
 CREATE INDEX posts_search_vector ON posts USING GIN (search_vector);
