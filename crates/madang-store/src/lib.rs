@@ -83,7 +83,11 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Reads through memory maps and a larger page cache: lists and search touch
+                // many rows of a table whose bodies are long.
+                .pragma("mmap_size", "268435456")
+                .pragma("cache_size", "-32768");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(options)

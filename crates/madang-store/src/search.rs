@@ -184,8 +184,10 @@ impl Store {
         let window = next(Bind::Int(SEARCH_WINDOW as i64 + 1), &mut binds);
         // Newest matches first through the index (post ids grow with publication), with
         // every filter applied, so the window holds only posts the reader may see.
+        // SQLite walks the FTS5 doclist backwards only when the order names its rowid.
+        let newest = if postgres { "p.id DESC" } else { "post_search.rowid DESC" };
         let window_sql = format!(
-            "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY p.id DESC LIMIT {window}",
+            "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY {newest} LIMIT {window}",
             filters.join(" AND ")
         );
         let mut matches: Vec<(i64, f64, i64)> = on_db!(self, |pool| {

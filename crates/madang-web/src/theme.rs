@@ -46,8 +46,15 @@ impl Theme {
         });
         env.set_formatter(escape_html);
         env.add_function("t", translate);
-        let stylesheet = asset_bytes(override_dir.as_deref(), "style.css").unwrap_or_default();
-        let asset_version = hex::encode(&Sha256::digest(&stylesheet)[..6]);
+        // One version for all assets: any change to any of them gives every URL a new
+        // `?v=`, so browsers may cache them for good.
+        let mut hasher = Sha256::new();
+        for name in BuiltIn::iter().filter_map(|path| path.strip_prefix("static/").map(str::to_owned)) {
+            hasher.update(name.as_bytes());
+            hasher.update(asset_bytes(override_dir.as_deref(), &name).unwrap_or_default());
+        }
+        let asset_version = hex::encode(&hasher.finalize()[..6]);
+
         env.add_global("asset_version", asset_version.clone());
         Theme {
             env,

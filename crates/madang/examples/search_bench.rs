@@ -305,31 +305,45 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Result<()> {
     let store = Store::connect(url).await?;
     let now = jiff::Timestamp::now();
-    let mut board = NewBoard::new("bench", "Bench", None);
-    board.page_size = 20;
-    let board = store.create_board(&board, now).await?;
     let mut rng = StdRng::seed_from_u64(20_151_208);
-    let start = jiff::Timestamp::from_second(1_300_000_000)?;
-    let load_started = Instant::now();
-    let mut batch = Vec::with_capacity(1000);
-    for i in 0..posts {
-        let at = start + jiff::SignedDuration::from_secs(i as i64 * 600);
-        batch.push(post(&mut rng, i % 2 == 0, at));
-        if batch.len() == 1000 || i + 1 == posts {
-            store.create_posts(board.id, &batch, now).await?;
-            batch.clear();
+    // A database kept from an earlier run with the same size is reused: loading is measured
+    // once, queries as often as wanted.
+    let loaded = match store.board("bench").await? {
+        Some(board) if board.post_count == posts as i64 => {
+            println!("{label}: reusing {posts} posts loaded earlier");
+            true
         }
+        Some(_) => anyhow::bail!("{label}: the kept database has another size; remove it first"),
+        None => false,
+    };
+    if !loaded {
+        let mut board = NewBoard::new("bench", "Bench", None);
+        board.page_size = 20;
+        let board = store.create_board(&board, now).await?;
+        let start = jiff::Timestamp::from_second(1_300_000_000)?;
+        let load_started = Instant::now();
+        let mut batch = Vec::with_capacity(1000);
+        for i in 0..posts {
+            let at = start + jiff::SignedDuration::from_secs(i as i64 * 600);
+            batch.push(post(&mut rng, i % 2 == 0, at));
+            if batch.len() == 1000 || i + 1 == posts {
+                store.create_posts(board.id, &batch, now).await?;
+                batch.clear();
+            }
+        }
+        let load = load_started.elapsed();
+        println!(
+            "{label}: loaded {posts} posts in {:.1} s ({:.0} posts/s, sanitising + tokenising + indexing included)",
+            load.as_secs_f64(),
+            posts as f64 / load.as_secs_f64()
+        );
     }
-    let load = load_started.elapsed();
-    println!(
-        "{label}: loaded {posts} posts in {:.1} s ({:.0} posts/s, sanitising + tokenising + indexing included)",
-        load.as_secs_f64(),
-        posts as f64 / load.as_secs_f64()
-    );
+    // Queries come from their own seed, so a reused database gets the same queries.
+    let mut query_rng = StdRng::seed_from_u64(7);
     let mut times = Vec::with_capacity(queries);
     let mut found = 0i64;
     for _ in 0..queries {
-        let text = query(&mut rng);
+        let text = query(&mut query_rng);
         let parsed = parse_query(&text)?;
         let request = SearchRequest {
             query: &parsed,
@@ -383,7 +397,12 @@ async fn main() -> anyhow::Result<()> {
         .map(|v| v.parse())
         .transpose()?
         .unwrap_or(1000);
-    let dir = std::env::temp_dir().join(format!("madang-search-bench-{}", std::process::id()));
+    // --keep DIR keeps the SQLite file (and the PostgreSQL database) for the next run.
+    let keep = arg(&args, "--keep");
+    let dir = match &keep {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::env::temp_dir().join(format!("madang-search-bench-{}", std::process::id())),
+    };
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("bench.db");
     run(
@@ -413,14 +432,25 @@ async fn main() -> anyhow::Result<()> {
             .unwrap_or_else(|| "(dbstat unavailable)".into())
     );
     conn.close().await?;
-    std::fs::remove_dir_all(&dir)?;
+    if keep.is_none() {
+        std::fs::remove_dir_all(&dir)?;
+    }
 
     if let Some(server) = arg(&args, "--postgres") {
-        let name = format!("madang_search_bench_{}", std::process::id());
+        let name = match &keep {
+            Some(_) => "madang_search_bench_kept".to_owned(),
+            None => format!("madang_search_bench_{}", std::process::id()),
+        };
         let mut admin = sqlx::PgConnection::connect(&server).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(&name)
+            .fetch_optional(&mut admin)
             .await?;
+        if exists.is_none() {
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await?;
+        }
         let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
         let url = format!("{base}/{name}");
         run("postgres", &url, posts, queries).await?;
@@ -436,9 +466,11 @@ async fn main() -> anyhow::Result<()> {
             table as f64 / 1e6
         );
         conn.close().await?;
-        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await?;
+        if keep.is_none() {
+            sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await?;
+        }
     }
     Ok(())
 }

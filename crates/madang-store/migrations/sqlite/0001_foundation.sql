@@ -49,21 +49,23 @@ CREATE TABLE posts (
     board_id BIGINT NOT NULL REFERENCES boards(id),
     -- GnuBoard5's wr_num: negative and decreasing, so a new (or newly copied) thread sorts first.
     thread_key BIGINT NOT NULL,
-    title TEXT NOT NULL,
-    body_html TEXT NOT NULL,
-    body_text TEXT NOT NULL,
-    author_id BIGINT REFERENCES members(id),
-    author_name TEXT NOT NULL,
-    lang TEXT,
+    -- Small columns first: lists and search filters read them without touching the
+    -- overflow pages that hold long bodies.
     status TEXT NOT NULL,
     pinned BOOLEAN NOT NULL DEFAULT FALSE,
     secret BOOLEAN NOT NULL DEFAULT FALSE,
     views BIGINT NOT NULL DEFAULT 0,
-    links TEXT NOT NULL DEFAULT '',
     created_at BIGINT NOT NULL,
     published_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
-    deleted_at BIGINT
+    deleted_at BIGINT,
+    author_id BIGINT REFERENCES members(id),
+    author_name TEXT NOT NULL,
+    lang TEXT,
+    links TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    body_text TEXT NOT NULL
 );
 CREATE INDEX posts_by_thread ON posts (board_id, thread_key, id);
 CREATE INDEX posts_by_date ON posts (board_id, published_at, id);

@@ -1,0 +1,101 @@
+// Madang's post editor: Quill on top of the plain <textarea>, which keeps working when
+// scripts are off. The server sanitises whatever HTML arrives, so this file only makes
+// writing pleasant; it is not a safety layer.
+(function () {
+  "use strict";
+
+  function start() {
+    var textarea = document.querySelector("textarea[data-editor]");
+    if (!textarea || typeof window.Quill !== "function") {
+      return;
+    }
+    var form = textarea.form;
+    var formats = form.querySelectorAll('input[name="format"]');
+    var holder = document.createElement("div");
+    holder.className = "editor";
+    textarea.parentNode.insertBefore(holder, textarea.nextSibling);
+
+    var quill = new window.Quill(holder, {
+      theme: "snow",
+      modules: {
+        toolbar: [
+          [{ header: [2, 3, false] }],
+          ["bold", "italic", "underline", "strike"],
+          ["link", "blockquote"],
+          [{ list: "ordered" }, { list: "bullet" }],
+          ["clean"],
+        ],
+        keyboard: {
+          // Tab leaves the editor, as everywhere else on the page (no keyboard trap).
+          bindings: {
+            tab: { key: "Tab", handler: function () { return true; } },
+            "shift tab": { key: "Tab", shiftKey: true, handler: function () { return true; } },
+          },
+        },
+      },
+    });
+    var label = form.querySelector('label[for="' + textarea.id + '"]');
+    if (label) {
+      label.id = label.id || textarea.id + "-label";
+      quill.root.setAttribute("aria-labelledby", label.id);
+      label.addEventListener("click", function () { quill.focus(); });
+    }
+    quill.root.setAttribute("role", "textbox");
+    quill.root.setAttribute("aria-multiline", "true");
+    var toolbar = holder.previousSibling;
+    if (toolbar && toolbar.classList && toolbar.classList.contains("ql-toolbar")) {
+      toolbar.setAttribute("role", "toolbar");
+      toolbar.setAttribute("aria-label", textarea.getAttribute("data-toolbar-label") || "Formatting");
+      toolbar.querySelectorAll("button").forEach(function (button) {
+        var name = (button.className.match(/ql-(\w+)/) || [])[1];
+        if (name && !button.getAttribute("aria-label")) {
+          button.setAttribute("aria-label", name);
+        }
+      });
+    }
+
+    function htmlMode() {
+      for (var i = 0; i < formats.length; i++) {
+        if (formats[i].checked) {
+          return formats[i].value !== "text";
+        }
+      }
+      return true;
+    }
+
+    function show() {
+      var rich = htmlMode();
+      holder.hidden = !rich;
+      if (toolbar && toolbar.classList) {
+        toolbar.hidden = !rich;
+      }
+      textarea.hidden = rich;
+    }
+
+    if (htmlMode()) {
+      quill.clipboard.dangerouslyPasteHTML(textarea.value);
+    }
+    formats.forEach(function (radio) {
+      radio.addEventListener("change", function () {
+        if (htmlMode()) {
+          quill.setText(textarea.value);
+        } else {
+          textarea.value = quill.getText();
+        }
+        show();
+      });
+    });
+    form.addEventListener("submit", function () {
+      if (htmlMode()) {
+        textarea.value = quill.getSemanticHTML();
+      }
+    });
+    show();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
