@@ -7,6 +7,7 @@
 pub mod copy_line;
 pub mod download;
 pub mod html;
+pub mod legacy_password;
 pub mod model;
 pub mod password;
 pub mod permission;

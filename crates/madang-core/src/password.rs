@@ -38,6 +38,22 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
         .map_err(|_| PasswordError::Hash)
 }
 
+/// Hashes a password that was already accepted elsewhere (an imported GnuBoard5 account's
+/// old password, verified at login) without the length rule for new passwords, so the
+/// account moves to Argon2id without locking its owner out.
+pub fn rehash(password: &str) -> Result<String, PasswordError> {
+    if password.chars().count() > MAX_LEN {
+        return Err(PasswordError::TooLong(MAX_LEN));
+    }
+    let mut salt_bytes = [0u8; 16];
+    rand::fill(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| PasswordError::Hash)?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| PasswordError::Hash)
+}
+
 /// Checks a password against a stored Argon2 hash. A malformed hash never verifies.
 pub fn verify(password: &str, stored: &str) -> bool {
     if password.len() > MAX_LEN * 4 {

@@ -16,6 +16,7 @@ mod attachments;
 mod audit;
 mod boards;
 mod editing;
+mod import;
 mod members;
 mod posts;
 mod search;
@@ -25,6 +26,7 @@ mod settings;
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
+pub use import::*;
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
 pub use search::{

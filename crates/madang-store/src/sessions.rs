@@ -146,6 +146,16 @@ impl Store {
         }
         let found = self.member_for_login(login).await?;
         let verified = match &found {
+            Some((member, hash, _)) if madang_core::legacy_password::is_legacy(hash) => {
+                // An account imported from GnuBoard5: its old hash verifies once, then the
+                // password is re-hashed with Argon2id.
+                let ok = madang_core::legacy_password::verify(password, hash);
+                if ok && let Ok(upgraded) = madang_core::password::rehash(password) {
+                    self.upgrade_password_hash(member.id, &upgraded, now)
+                        .await?;
+                }
+                ok
+            }
             Some((_, hash, _)) => madang_core::password::verify(password, hash),
             None => {
                 // Spend the same time as a real check, so timing does not reveal accounts.
@@ -170,6 +180,35 @@ impl Store {
                 Ok(Err(LoginRefusal::BadCredentials))
             }
         }
+    }
+
+    /// Replaces an imported account's old-format hash with an Argon2id hash of the same
+    /// password (audited; sessions stay, since the password did not change).
+    async fn upgrade_password_hash(&self, member_id: i64, hash: &str, at: i64) -> Result<()> {
+        let target = format!("member:{member_id}");
+        let actor = Actor {
+            id: Some(member_id),
+            name: "",
+        };
+        on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE members SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+            audit!(
+                tx,
+                at,
+                actor,
+                "member.password.upgrade",
+                &target,
+                "GnuBoard5 hash replaced by Argon2id",
+                ""
+            );
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Starts a session: stores the hash of its id with a CSRF token.

@@ -49,7 +49,9 @@ impl Theme {
         // One version for all assets: any change to any of them gives every URL a new
         // `?v=`, so browsers may cache them for good.
         let mut hasher = Sha256::new();
-        for name in BuiltIn::iter().filter_map(|path| path.strip_prefix("static/").map(str::to_owned)) {
+        for name in
+            BuiltIn::iter().filter_map(|path| path.strip_prefix("static/").map(str::to_owned))
+        {
             hasher.update(name.as_bytes());
             hasher.update(asset_bytes(override_dir.as_deref(), &name).unwrap_or_default());
         }

@@ -268,9 +268,20 @@ fn post(rng: &mut StdRng, korean: bool, at: jiff::Timestamp) -> NewPost {
     }
 }
 
-fn query(rng: &mut StdRng) -> String {
+/// The kinds of query the benchmark mixes, in the order of `query`'s branches.
+const KINDS: [&str; 6] = [
+    "one Korean word",
+    "Korean word with particle + word",
+    "one English word",
+    "two English words",
+    "English phrase in quotes",
+    "Korean word + English word",
+];
+
+fn query(rng: &mut StdRng) -> (usize, String) {
     let korean = || KOREAN_NOUNS;
-    match rng.random_range(0..6) {
+    let kind = rng.random_range(0..6);
+    let text = match kind {
         0 => korean()[rng.random_range(0..KOREAN_NOUNS.len())].to_owned(),
         1 => format!(
             "{}{} {}",
@@ -294,7 +305,8 @@ fn query(rng: &mut StdRng) -> String {
             KOREAN_NOUNS[rng.random_range(0..KOREAN_NOUNS.len())],
             ENGLISH_WORDS[rng.random_range(0..90)]
         ),
-    }
+    };
+    (kind, text)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -341,9 +353,10 @@ async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Re
     // Queries come from their own seed, so a reused database gets the same queries.
     let mut query_rng = StdRng::seed_from_u64(7);
     let mut times = Vec::with_capacity(queries);
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); KINDS.len()];
     let mut found = 0i64;
     for _ in 0..queries {
-        let text = query(&mut query_rng);
+        let (kind, text) = query(&mut query_rng);
         let parsed = parse_query(&text)?;
         let request = SearchRequest {
             query: &parsed,
@@ -362,6 +375,7 @@ async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Re
         let started = Instant::now();
         let results = store.search(&request).await?;
         times.push(started.elapsed());
+        by_kind[kind].push(started.elapsed());
         found += results.total;
     }
     times.sort();
@@ -375,6 +389,17 @@ async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Re
             .unwrap_or(0.0),
         found / queries.max(1) as i64
     );
+    for (kind, mut times) in KINDS.iter().zip(by_kind) {
+        times.sort();
+        if !times.is_empty() {
+            println!(
+                "{label}:   {kind}: {} queries, p50 {:.2} ms, p99 {:.2} ms",
+                times.len(),
+                percentile(&times, 0.5).as_secs_f64() * 1000.0,
+                percentile(&times, 0.99).as_secs_f64() * 1000.0
+            );
+        }
+    }
     store.close().await;
     Ok(())
 }
