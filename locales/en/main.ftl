@@ -145,3 +145,10 @@ search-error-date = Dates must be written as YYYY-MM-DD, for example 2015-12-01.
 search-link = Search
 search-count-more = More than { $count } posts found: the best matches among the newest { $count } are shown. Add a word or a filter to narrow the search.
 write-toolbar = Formatting
+comments =
+    { $count ->
+        [one] One comment
+       *[other] { $count } comments
+    }
+comment-deleted = This comment was deleted.
+comment-secret = This comment is secret.

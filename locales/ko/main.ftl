@@ -140,3 +140,6 @@ search-error-date = 날짜는 2015-12-01처럼 YYYY-MM-DD로 쓰세요.
 search-link = 검색
 search-count-more = { $count }개가 넘는 게시물을 찾았습니다. 가장 최근 { $count }개 중 정확한 순서로 보여 줍니다. 단어나 조건을 더해 좁혀 보세요.
 write-toolbar = 서식
+comments = 댓글 { $count }개
+comment-deleted = 삭제된 댓글입니다.
+comment-secret = 비밀 댓글입니다.

@@ -121,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/audit", get(staff::audit_log))
         .route("/bbs/board.php", get(public::legacy_board))
         .route("/search", get(search::search))
+        .route("/files/legacy/{*path}", get(public::legacy_file))
         .route("/setup/{token}", get(setup::form).post(setup::submit))
         .route("/login", get(auth::login_form).post(auth::login_submit))
         .route("/logout", post(auth::logout))

@@ -187,6 +187,27 @@ pub(crate) async fn post(
         .map(AttachmentView::from)
         .collect();
     let neighbours = state.store().neighbours(&board, &post, now).await?;
+    let comments: Vec<_> = state
+        .store()
+        .comments(post.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let readable = !c.secret || may_read_secret(&viewer, &board, c.author_id) || (viewer.member_id.is_some() && viewer.member_id == post.author_id);
+            context! {
+                id => c.id,
+                depth => c.depth.min(5),
+                author => c.author_name,
+                date => long_date(c.created_at, &state.config().zone, lang.code()),
+                date_iso => iso(c.created_at, &state.config().zone),
+                deleted => c.deleted,
+                secret => c.secret,
+                readable => readable,
+                // Sanitised when saved or imported.
+                body_html => if readable && !c.deleted { Some(minijinja::Value::from_safe_string(c.body_html)) } else { None },
+            }
+        })
+        .collect();
     state.store().count_view(post.id).await?;
     let zone = &state.config().zone;
     let site = SiteView::load(&state, lang, &current).await;
@@ -217,6 +238,7 @@ pub(crate) async fn post(
             }),
 
             attachments => attachments,
+            comments => comments,
             may_download => may(&viewer, &board, BoardAction::Download),
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
             next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
@@ -283,13 +305,17 @@ pub(crate) async fn download(
     Ok(response)
 }
 
-/// GnuBoard5's `/bbs/board.php?bo_table=X[&wr_id=N]` addresses, redirected for good.
+/// GnuBoard5's `/bbs/board.php?bo_table=X[&wr_id=N]` addresses, redirected for good: an
+/// imported site's addresses through the importer's table (ids changed), otherwise by slug.
 pub(crate) async fn legacy_board(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
-    Extension(_current): Extension<CurrentSession>,
     RawQuery(query): RawQuery,
+    uri: Uri,
 ) -> Result<Response, AppError> {
+    if let Some(target) = legacy_target(&state, lang, &uri).await? {
+        return Ok(Redirect::permanent(&target).into_response());
+    }
     let slug = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;
     let board = state
         .store()
@@ -303,9 +329,69 @@ pub(crate) async fn legacy_board(
     Ok(Redirect::permanent(&target).into_response())
 }
 
-/// Any address no route matches.
-pub(crate) async fn not_found() -> AppError {
-    AppError::NotFound
+/// The new address of an old one recorded by an import, in the reader's language.
+async fn legacy_target(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+) -> Result<Option<String>, AppError> {
+    let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let target = state.store().legacy_redirect(path_and_query).await?;
+    // Only paths on this site: the table is ours, but a redirect must never leave the site.
+    Ok(target
+        .filter(|t| t.starts_with('/') && !t.starts_with("//"))
+        .map(|t| format!("{}{t}", lang.prefix())))
+}
+
+/// Images and files an imported post's body points at (`/files/legacy/editor/…`): public,
+/// as they were on the old site, served with their stored type and never as HTML.
+pub(crate) async fn legacy_file(
+    State(state): State<AppState>,
+    PathParts(path): PathParts<String>,
+) -> Result<Response, AppError> {
+    let file = state
+        .store()
+        .legacy_file(&path)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let stream = match state.files().open(&file.storage_key).await {
+        Ok(stream) => stream,
+        Err(madang_files::FilesError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let body = Body::from_stream(stream.chunks.map(|c| c.map_err(std::io::Error::other)));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    let inline_ok = file.mime.starts_with("image/") && file.mime != "image/svg+xml";
+    let content_type = if inline_ok || file.mime == "application/pdf" {
+        file.mime.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(stream.size));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(response)
+}
+
+/// Any address no route matches: an old address an import recorded redirects; anything
+/// else is not found.
+pub(crate) async fn not_found(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    match legacy_target(&state, lang, &uri).await? {
+        Some(target) => Ok(Redirect::permanent(&target).into_response()),
+        None => Err(AppError::NotFound),
+    }
 }
 
 #[cfg(test)]

@@ -38,10 +38,32 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Import a site from another system.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Manage member accounts (works while the server runs).
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportSource {
+    /// A GnuBoard5 site: its mysqldump file and its data/ folder. Stop the server first
+    /// (SQLite is locked for writes during the import); running it again is safe.
+    Gnuboard {
+        /// The mysqldump file (any GnuBoard5 5.0–5.6, any table prefix).
+        #[arg(long)]
+        dump: std::path::PathBuf,
+        /// The site's data/ folder (with file/ and editor/).
+        #[arg(long)]
+        files: std::path::PathBuf,
+        /// Report what would be imported and every problem, changing nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -84,6 +106,14 @@ async fn main() -> Result<()> {
         Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
         Command::User { action } => user(&cli.site, action).await,
         Command::Reindex { all } => reindex(&cli.site, all).await,
+        Command::Import {
+            source:
+                ImportSource::Gnuboard {
+                    dump,
+                    files,
+                    dry_run,
+                },
+        } => import_gnuboard(&cli.site, dump, files, dry_run).await,
     }
 }
 
@@ -162,6 +192,57 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
         .context("serving")?;
     state.store().close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Imports a GnuBoard5 site, with a bar per table on a terminal and plain lines otherwise.
+async fn import_gnuboard(
+    site: &SiteArgs,
+    dump: std::path::PathBuf,
+    files_dir: std::path::PathBuf,
+    dry_run: bool,
+) -> Result<()> {
+    use std::io::IsTerminal;
+    let config = Config::resolve(site, None)?;
+    let (store, files) = open(&config).await?;
+    let mut options = madang_import::ImportOptions::new(dump, files_dir);
+    options.dry_run = dry_run;
+    let terminal = std::io::stderr().is_terminal();
+    let bars = indicatif::MultiProgress::new();
+    let mut current: Option<(String, indicatif::ProgressBar)> = None;
+    let mut progress = |p: &madang_import::Progress| {
+        let same = current.as_ref().is_some_and(|(table, _)| table == p.table);
+        if !same {
+            if let Some((_, bar)) = current.take() {
+                bar.finish();
+            }
+            let bar = if terminal {
+                let bar = bars.add(indicatif::ProgressBar::new(p.total));
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{msg:28} [{bar:30}] {pos}/{len}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar.set_message(p.table.to_owned());
+                bar
+            } else {
+                println!("{}: {} rows", p.table, p.total);
+                indicatif::ProgressBar::hidden()
+            };
+            current = Some((p.table.to_owned(), bar));
+        }
+        if let Some((_, bar)) = &current {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        }
+    };
+    let result = madang_import::import(&store, &files, &options, &mut progress).await;
+    if let Some((_, bar)) = current.take() {
+        bar.finish();
+    }
+    store.close().await;
+    let report =
+        result.map_err(|e| anyhow::anyhow!("the import stopped and changed nothing: {e}"))?;
+    println!("{report}");
     Ok(())
 }
 
