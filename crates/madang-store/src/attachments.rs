@@ -128,13 +128,17 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// Counts one download.
+    /// Counts one download. The post page shows the count, so this bumps the generation
+    /// (downloads are rare next to page views, which are not shown fresh).
     pub async fn count_download(&self, attachment_id: i64) -> Result<()> {
         on_db!(self, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query("UPDATE attachments SET downloads = downloads + 1 WHERE id = $1")
                 .bind(attachment_id)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            bump_generation!(tx);
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -15,6 +15,7 @@ use madang_files::Files;
 use madang_store::Store;
 
 pub mod auth;
+pub mod cache;
 pub mod error;
 mod extract;
 pub mod i18n;
@@ -61,6 +62,7 @@ struct Inner {
     files: Files,
     config: SiteConfig,
     theme: theme::Theme,
+    page_cache: cache::PageCache,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
                 files,
                 config,
                 theme,
+                page_cache: cache::PageCache::default(),
             }),
         }
     }
@@ -90,6 +93,11 @@ impl AppState {
     /// Site configuration.
     pub fn config(&self) -> &SiteConfig {
         &self.inner.config
+    }
+
+    /// This node's page cache.
+    pub fn page_cache(&self) -> &cache::PageCache {
+        &self.inner.page_cache
     }
 
     pub(crate) fn theme(&self) -> &theme::Theme {
@@ -129,6 +137,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(public::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(
             staff::MAX_UPLOAD_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::page_cache,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

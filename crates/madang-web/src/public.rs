@@ -208,10 +208,10 @@ pub(crate) async fn post(
             }
         })
         .collect();
-    state.store().count_view(post.id).await?;
     let zone = &state.config().zone;
     let site = SiteView::load(&state, lang, &current).await;
-    render(
+    let post_id = post.id;
+    let mut response = render(
         &state,
         "post.html",
         context! {
@@ -243,7 +243,12 @@ pub(crate) async fn post(
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
             next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
         },
-    )
+    )?;
+    // Counted by the cache layer, also when the page is served from the cache.
+    response
+        .extensions_mut()
+        .insert(crate::cache::CountView(post_id));
+    Ok(response)
 }
 
 /// Streams an attachment with its type and file name, and counts the download.

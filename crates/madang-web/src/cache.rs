@@ -1,0 +1,364 @@
+//! The page cache: anonymous readers' pages are rendered once and served from memory until
+//! something they show changes.
+//!
+//! Every write bumps the site generation in the database, inside its own transaction (see
+//! `madang_store`). A cached page remembers the generation it was rendered at and is served
+//! only while the generation is the same. The generation is one primary-key read per
+//! request, so every node sees every node's writes at once, with no messages to lose.
+//! Pages are compressed once (gzip and brotli) and answered with 304 when the browser has
+//! them.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::CurrentSession;
+use crate::i18n::Lang;
+
+/// Longest a page is kept even without writes (scheduled posts appear at their time).
+const PAGE_TTL: Duration = Duration::from_secs(60);
+/// Memory the cache may hold, all variants counted.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Largest page worth caching.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// A post view to count even when its page comes from the cache; put on a response by the
+/// post handler.
+#[derive(Debug, Clone, Copy)]
+pub struct CountView(pub i64);
+
+struct CachedPage {
+    generation: i64,
+    rendered: Instant,
+    etag: HeaderValue,
+    content_type: HeaderValue,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+    count_view: Option<i64>,
+}
+
+impl CachedPage {
+    fn bytes(&self) -> usize {
+        self.identity.len() + self.gzip.len() + self.brotli.len()
+    }
+}
+
+#[derive(Default)]
+struct Pages {
+    generation: i64,
+    bytes: usize,
+    map: HashMap<String, CachedPage>,
+}
+
+/// The cache of one node.
+#[derive(Default)]
+pub struct PageCache {
+    pages: Mutex<Pages>,
+}
+
+impl PageCache {
+    /// Forgets every page (the tests and `madang` commands that write behind the server's
+    /// back use the generation instead; this is for shutdown and tests).
+    pub fn clear(&self) {
+        if let Ok(mut pages) = self.pages.lock() {
+            pages.map.clear();
+            pages.bytes = 0;
+        }
+    }
+}
+
+/// Which pages may be cached: the public reading pages, never forms, files or sign-in.
+fn cacheable_path(path: &str) -> bool {
+    if path == "/" || path == "/search" {
+        return true;
+    }
+    let Some(rest) = path.strip_prefix("/b/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [_board] => true,
+        [_board, post] => post.bytes().all(|b| b.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// The encodings the browser accepts, best first.
+fn preferred_encoding(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let accepts = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut pieces = part.trim().split(';');
+            let coding = pieces.next().unwrap_or("").trim();
+            let refused = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    if accepts("br") {
+        "br"
+    } else if accepts("gzip") {
+        "gzip"
+    } else {
+        "identity"
+    }
+}
+
+fn compress_gzip(data: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = encoder.write_all(data);
+    encoder.finish().map(Bytes::from).unwrap_or_default()
+}
+
+fn compress_brotli(data: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        ..Default::default()
+    };
+    match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
+        Ok(_) => Bytes::from(out),
+        Err(_) => Bytes::new(),
+    }
+}
+
+async fn current_generation(state: &AppState, cache: &PageCache) -> Option<i64> {
+    let generation = state.store().generation().await.ok()?;
+    let mut pages = cache.pages.lock().ok()?;
+    if pages.generation != generation {
+        pages.map.clear();
+        pages.bytes = 0;
+        pages.generation = generation;
+    }
+    Some(generation)
+}
+
+fn respond(page: &CachedPage, request_headers: &HeaderMap, head: bool) -> Response {
+    let fresh = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == page.etag.to_str().unwrap_or(""))
+        });
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let (body, encoding) = match preferred_encoding(request_headers) {
+            "br" if !page.brotli.is_empty() => (page.brotli.clone(), Some("br")),
+            "gzip" | "br" if !page.gzip.is_empty() => (page.gzip.clone(), Some("gzip")),
+            _ => (page.identity.clone(), None),
+        };
+        let length = body.len();
+        let mut response = if head {
+            Body::empty().into_response()
+        } else {
+            Body::from(body).into_response()
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, page.content_type.clone());
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, page.etag.clone());
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept-Encoding, Cookie"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    );
+    headers.insert("x-madang-cache", HeaderValue::from_static("hit"));
+    response
+}
+
+/// The cache layer; it sits inside the session layer, so it knows who is asking.
+pub(crate) async fn page_cache(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let cache = state.page_cache();
+    let method = request.method().clone();
+    let read = method == Method::GET || method == Method::HEAD;
+    if !read {
+        return next.run(request).await;
+    }
+    let anonymous = request
+        .extensions()
+        .get::<CurrentSession>()
+        .is_none_or(|c| c.session.is_none());
+    let path = request.uri().path().to_owned();
+    if !anonymous || !cacheable_path(&path) {
+        return count_views(&state, next.run(request).await).await;
+    }
+    let lang = request
+        .extensions()
+        .get::<Lang>()
+        .copied()
+        .unwrap_or(Lang::En);
+    let key = format!("{}|{}", lang.code(), request.uri());
+    let Some(generation) = current_generation(&state, cache).await else {
+        return count_views(&state, next.run(request).await).await;
+    };
+    let hit = {
+        let pages = cache.pages.lock();
+        pages.ok().and_then(|pages| {
+            pages
+                .map
+                .get(&key)
+                .filter(|p| p.generation == generation && p.rendered.elapsed() < PAGE_TTL)
+                .map(|p| {
+                    (
+                        respond(p, request.headers(), method == Method::HEAD),
+                        p.count_view,
+                    )
+                })
+        })
+    };
+    if let Some((response, count_view)) = hit {
+        if let Some(post_id) = count_view {
+            let _ = state.store().count_view(post_id).await;
+        }
+        return response;
+    }
+    let request_headers = request.headers().clone();
+    let response = next.run(request).await;
+    let count_view = response.extensions().get::<CountView>().map(|c| c.0);
+    let storable = response.status() == StatusCode::OK
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !storable {
+        return count_views(&state, response).await;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(identity) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Some(post_id) = count_view {
+        let _ = state.store().count_view(post_id).await;
+    }
+    let page = CachedPage {
+        generation,
+        rendered: Instant::now(),
+        etag: HeaderValue::from_str(&format!(
+            "\"{}\"",
+            hex::encode(&Sha256::digest(&identity)[..12])
+        ))
+        .unwrap_or(HeaderValue::from_static("\"0\"")),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8")),
+        gzip: compress_gzip(&identity),
+        brotli: compress_brotli(&identity),
+        identity,
+        count_view,
+    };
+    let response = respond(&page, &request_headers, method == Method::HEAD);
+    if let Ok(mut pages) = cache.pages.lock()
+        && pages.generation == generation
+    {
+        if pages.bytes + page.bytes() > MAX_BYTES {
+            pages.map.clear();
+            pages.bytes = 0;
+        }
+        pages.bytes += page.bytes();
+        if let Some(old) = pages.map.insert(key, page) {
+            pages.bytes -= old.bytes();
+        }
+    }
+    let mut response = response;
+    response
+        .headers_mut()
+        .insert("x-madang-cache", HeaderValue::from_static("miss"));
+    response
+}
+
+/// Counts a post view for a response that is not cached.
+async fn count_views(state: &AppState, response: Response) -> Response {
+    if let Some(CountView(post_id)) = response.extensions().get::<CountView>().copied() {
+        let _ = state.store().count_view(post_id).await;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reading_pages_are_cached() {
+        for path in ["/", "/search", "/b/news", "/b/news/12"] {
+            assert!(cacheable_path(path), "{path}");
+        }
+        for path in [
+            "/login",
+            "/setup/abc",
+            "/b/news/write",
+            "/b/news/12/edit",
+            "/b/news/12/files/3",
+            "/admin/audit",
+            "/static/style.css",
+        ] {
+            assert!(!cacheable_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn encodings_follow_the_browser() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(preferred_encoding(&headers), "identity");
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate"),
+        );
+        assert_eq!(preferred_encoding(&headers), "gzip");
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, br;q=0"),
+        );
+        assert_eq!(preferred_encoding(&headers), "gzip");
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip"),
+        );
+        assert_eq!(preferred_encoding(&headers), "br");
+    }
+
+    #[test]
+    fn compressed_pages_round_trip() {
+        let page = "<p>북한인권</p>".repeat(100);
+        let gz = compress_gzip(page.as_bytes());
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+            .unwrap();
+        assert_eq!(out, page);
+        assert!(gz.len() < page.len() / 5);
+        let br = compress_brotli(page.as_bytes());
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &br[..], &mut decoded).unwrap();
+        assert_eq!(decoded, page.as_bytes());
+    }
+}

@@ -1,0 +1,118 @@
+//! The page cache: anonymous pages come from memory until a write changes the site, never
+//! for signed-in members; 304s, compression, and view counts survive caching.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::{TestSite, post_links};
+use madang_core::{NewPost, PostBody};
+
+async fn get_with(site: &TestSite, path: &str, headers: &[(&str, &str)]) -> common::Page {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    site.send(request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn anonymous_pages_are_served_from_memory_until_a_write() {
+    let site = TestSite::demo().await;
+    let first = site.get("/b/advocacy").await;
+    assert_eq!(first.header("x-madang-cache"), "miss");
+    let second = site.get("/b/advocacy").await;
+    assert_eq!(second.header("x-madang-cache"), "hit");
+    assert_eq!(second.body, first.body, "the same page");
+    assert!(!second.header("etag").is_empty());
+    assert!(
+        second
+            .header("content-security-policy")
+            .contains("script-src 'self'"),
+        "headers still added"
+    );
+
+    // The browser's copy is confirmed with a 304 and no body.
+    let etag = second.header("etag");
+    let not_modified = get_with(&site, "/b/advocacy", &[("if-none-match", &etag)]).await;
+    assert_eq!(not_modified.status, 304);
+    assert!(not_modified.body.is_empty());
+
+    // Compressed once, decompressing to the same page.
+    let br = get_with(&site, "/b/advocacy", &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(br.header("content-encoding"), "br");
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &br.body[..], &mut decoded).unwrap();
+    assert_eq!(decoded, first.body);
+    let gz = get_with(&site, "/b/advocacy", &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.header("content-encoding"), "gzip");
+    assert!(gz.body.len() < first.body.len() / 2);
+
+    // A write anywhere: the next reader sees it at once.
+    let board = site.store().board("advocacy").await.unwrap().unwrap();
+    let new = NewPost {
+        title: "Fresh statement".into(),
+        body: PostBody::Html("<p>x</p>".into()),
+        author_id: None,
+        author_name: "staff".into(),
+        lang: None,
+        pinned: true,
+        secret: false,
+        published_at: jiff::Timestamp::now(),
+        links: Vec::new(),
+    };
+    site.store()
+        .create_post(board.id, &new, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let after = site.get("/b/advocacy").await;
+    assert_eq!(after.header("x-madang-cache"), "miss");
+    assert!(after.text().contains("Fresh statement"));
+    let stale = get_with(&site, "/b/advocacy", &[("if-none-match", &etag)]).await;
+    assert_eq!(stale.status, 200, "an old ETag no longer matches");
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn signed_in_members_never_get_cached_pages() {
+    let site = TestSite::demo().await;
+    site.get("/b/advocacy").await;
+    site.get("/b/advocacy").await;
+    site.member("staffer", 2, false).await;
+    let browser = site.login("staffer").await;
+    let page = site.get_as("/b/advocacy", &browser.cookie).await;
+    assert!(page.header("x-madang-cache").is_empty());
+    assert!(page.text().contains(">staffer</span>"));
+    // And what they see is not stored for others.
+    let anonymous = site.get("/b/advocacy").await;
+    assert!(!anonymous.text().contains("staffer"));
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn views_are_counted_on_cached_pages_and_forms_are_never_cached() {
+    let site = TestSite::demo().await;
+    let id = post_links(&site.get("/b/advocacy").await.text(), "advocacy")[1];
+    for _ in 0..3 {
+        site.get(&format!("/b/advocacy/{id}")).await;
+    }
+    let post = site
+        .store()
+        .post_for_staff(
+            site.store().board("advocacy").await.unwrap().unwrap().id,
+            id,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(post.views, 3, "every view counts, cached or not");
+    for path in ["/login", "/b/advocacy/1/files/1"] {
+        site.get(path).await;
+        assert!(
+            site.get(path).await.header("x-madang-cache").is_empty(),
+            "{path}"
+        );
+    }
+    site.finish().await;
+}
