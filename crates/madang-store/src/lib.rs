@@ -14,6 +14,7 @@ use thiserror::Error;
 
 mod attachments;
 mod audit;
+pub mod backup;
 mod boards;
 mod editing;
 mod import;

@@ -48,6 +48,20 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Write a consistent backup (database, stored files, settings, theme) to FILE while the
+    /// site runs: gzip-compressed tar unless FILE ends in .tar. With --verify, check FILE.
+    Backup {
+        /// The archive to write (or to check).
+        file: std::path::PathBuf,
+        /// Check every checksum and the manifest of an existing archive, changing nothing.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Restore a backup into an empty data folder and an empty database (either backend).
+    Restore {
+        /// The archive written by `madang backup`.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +120,10 @@ async fn main() -> Result<()> {
         Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
         Command::User { action } => user(&cli.site, action).await,
         Command::Reindex { all } => reindex(&cli.site, all).await,
+        Command::Backup { file, verify } => {
+            madang::backup::run_backup(&cli.site, &file, verify).await
+        }
+        Command::Restore { file } => madang::backup::run_restore(&cli.site, &file).await,
         Command::Import {
             source:
                 ImportSource::Gnuboard {
