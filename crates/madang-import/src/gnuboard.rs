@@ -1,9 +1,13 @@
-//! GnuBoard5 → Madang, from a mysqldump file and the site's `data/` folder.
+//! GnuBoard5 → Madang, from a mysqldump file or a live MariaDB/MySQL database, and the
+//! site's `data/` folder.
 //!
-//! Two passes over the dump. The first reads every table's columns and the small tables
-//! (config, groups, boards, members, file records) and checks the dump is whole and is a
+//! Two passes over the source. The first reads every table's columns and the small tables
+//! (config, groups, boards, members, file records) and checks the source is whole and is a
 //! GnuBoard5 site; nothing is written before it succeeds. The second streams the posts
-//! tables (`{prefix}write_{bo_table}`) one board at a time. Everything is written in one
+//! tables (`{prefix}write_{bo_table}`) one board at a time. A live database
+//! ([`crate::mysql`]) yields exactly the rows a dump of it would, so everything after
+//! reading is shared; text that is double-encoded UTF-8 is repaired the same way for both
+//! ([`crate::encoding`]). Everything is written in one
 //! store transaction ([`madang_store::ImportSession`]); a dry run does all the work and
 //! rolls it back, so its report is exactly what a real run would do.
 
@@ -28,26 +32,47 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::dump::{DumpError, DumpReader, Statement, Value};
+use crate::encoding::repair_double_encoded;
+use crate::mysql::{LiveDb, redact};
 use crate::report::{Kind, Report};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
-    /// The mysqldump file.
+    /// The mysqldump file (not read when [`mysql`](Self::mysql) is set).
     pub dump: PathBuf,
+    /// A live MariaDB/MySQL database to read instead of the dump:
+    /// `mysql://user:pass@host[:port]/database` (`?charset=utf8` for a server without
+    /// utf8mb4; by default utf8mb4 is tried first).
+    pub mysql: Option<String>,
     /// The site's `data/` folder (holding `file/` and `editor/`).
     pub files_dir: PathBuf,
     /// Report what would be imported, changing nothing.
     pub dry_run: bool,
     /// The name this source is recorded under for idempotency; by default
-    /// `gnuboard5:<database>/<prefix>` from the dump's header.
+    /// `gnuboard5:<database>/<prefix>`, the database named in the dump's header or in the
+    /// live database's address, so that a site imported from its dump and later from its
+    /// live database (or the other way round) is the same source and nothing is duplicated.
     pub source: Option<String>,
 }
 
 impl ImportOptions {
+    /// Import from a mysqldump file.
     pub fn new(dump: impl Into<PathBuf>, files_dir: impl Into<PathBuf>) -> ImportOptions {
         ImportOptions {
             dump: dump.into(),
+            mysql: None,
+            files_dir: files_dir.into(),
+            dry_run: false,
+            source: None,
+        }
+    }
+
+    /// Import from a live MariaDB/MySQL database, `mysql://user:pass@host[:port]/database`.
+    pub fn from_mysql(url: impl Into<String>, files_dir: impl Into<PathBuf>) -> ImportOptions {
+        ImportOptions {
+            dump: PathBuf::new(),
+            mysql: Some(url.into()),
             files_dir: files_dir.into(),
             dry_run: false,
             source: None,
@@ -74,6 +99,9 @@ pub enum ImportError {
     },
     #[error("the dump: {0}")]
     Dump(#[from] DumpError),
+    /// The live database could not be reached or read.
+    #[error("the database {url}: {message}")]
+    Database { url: String, message: String },
     #[error("not a GnuBoard5 dump: {0}")]
     NotGnuboard(String),
     #[error("the dump cannot be imported: {0}")]
@@ -181,6 +209,57 @@ impl Table {
 
 static NULL: Value = Value::Null;
 
+/// Double-encoded text repaired so far, per source table.
+#[derive(Default)]
+struct Repairs {
+    tables: BTreeMap<String, TableRepairs>,
+}
+
+#[derive(Default)]
+struct TableRepairs {
+    values: u64,
+    columns: Vec<String>,
+    example: Option<(String, String)>,
+}
+
+impl Repairs {
+    /// Repairs the double-encoded text values of a table's rows (in its column order).
+    fn rows(&mut self, table: &str, columns: &[String], rows: &mut [Vec<Value>]) {
+        for row in rows {
+            for (i, value) in row.iter_mut().enumerate() {
+                let Value::Text(text) = value else { continue };
+                let Some(repaired) = repair_double_encoded(text) else {
+                    continue;
+                };
+                let t = self.tables.entry(table.to_owned()).or_default();
+                t.values += 1;
+                let column = columns.get(i).map(String::as_str).unwrap_or("?");
+                if !t.columns.iter().any(|c| c == column) {
+                    t.columns.push(column.to_owned());
+                }
+                if t.example.is_none() {
+                    let short = |s: &str| s.chars().take(40).collect::<String>();
+                    t.example = Some((short(text), short(&repaired)));
+                }
+                *text = repaired;
+            }
+        }
+    }
+
+    fn report(self, report: &mut Report) {
+        for (table, t) in self.tables {
+            report.repaired_text += t.values;
+            let (before, after) = t.example.unwrap_or_default();
+            report.warn(format!(
+                "table {table}: {} text values were double-encoded UTF-8 (UTF-8 read as \
+                 latin1) and were repaired, in columns {}; e.g. {before:?} → {after:?}",
+                t.values,
+                t.columns.join(", ")
+            ));
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Row<'a> {
     table: &'a Table,
@@ -242,11 +321,67 @@ fn is_write_table(name: &str) -> bool {
     name.contains("write_")
 }
 
-/// Pass 1: schema of every table, rows of the small ones, checks.
-fn read_site(
+/// Whether pass 1 keeps a table's rows: the small tables, read whole.
+fn keeps_rows(table: &str) -> bool {
+    SMALL_TABLES.iter().any(|s| {
+        table.ends_with(s)
+            && table[..table.len() - s.len()].ends_with('_')
+            && !table.ends_with(&format!("_{s}_{s}"))
+    }) || table.ends_with("config")
+}
+
+fn live_error(url: &str) -> impl Fn(crate::mysql::LiveDbError) -> ImportError + '_ {
+    move |e| ImportError::Database {
+        url: redact(url),
+        message: e.0,
+    }
+}
+
+/// Pass 1 from a live database: the same tables, columns and rows as from its dump.
+async fn read_live_site(
+    db: &mut LiveDb,
+    url: &str,
+    progress: &mut dyn FnMut(&Progress),
+    repairs: &mut Repairs,
+) -> Result<Site, ImportError> {
+    let total = db.tables.len() as u64;
+    progress(&Progress {
+        table: "reading database",
+        done: 0,
+        total,
+    });
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let live_tables = db.tables.clone();
+    for (n, lt) in live_tables.iter().enumerate() {
+        let mut t = Table::new(lt.columns.iter().map(|c| c.name.clone()).collect());
+        // As from a dump: rows of the small tables, row counts of the others but the posts
+        // tables (read in pass 2).
+        if !is_write_table(&lt.name) {
+            if keeps_rows(&lt.name) {
+                let mut rows = db.rows(&lt.name).await.map_err(live_error(url))?;
+                repairs.rows(&lt.name, &t.columns, &mut rows);
+                t.row_count = rows.len() as u64;
+                t.rows = rows;
+            } else {
+                t.row_count = db.count(&lt.name).await.map_err(live_error(url))?;
+            }
+        }
+        tables.insert(lt.name.clone(), t);
+        progress(&Progress {
+            table: "reading database",
+            done: n as u64 + 1,
+            total,
+        });
+    }
+    check_site(tables, Some(db.database.clone()), db.invalid_utf8)
+}
+
+/// Pass 1 from a dump: schema of every table, rows of the small ones, checks.
+fn read_dump_site(
     options: &ImportOptions,
     progress: &mut dyn FnMut(&Progress),
-) -> Result<(Site, u64), ImportError> {
+    repairs: &mut Repairs,
+) -> Result<Site, ImportError> {
     let total = std::fs::metadata(&options.dump)
         .map(|m| m.len())
         .unwrap_or(0);
@@ -276,13 +411,9 @@ fn read_site(
                     continue;
                 }
                 t.row_count += rows.len() as u64;
-                let keep = SMALL_TABLES.iter().any(|s| {
-                    table.ends_with(s)
-                        && table[..table.len() - s.len()].ends_with('_')
-                        && !table.ends_with(&format!("_{s}_{s}"))
-                }) || table.ends_with("config");
-                if keep {
-                    let rows = t.arrange(columns, rows);
+                if keeps_rows(&table) {
+                    let mut rows = t.arrange(columns, rows);
+                    repairs.rows(&table, &t.columns, &mut rows);
                     t.rows.extend(rows);
                 }
             }
@@ -295,7 +426,15 @@ fn read_site(
         total,
     });
     let _ = statements;
+    check_site(tables, reader.database.clone(), reader.invalid_utf8)
+}
 
+/// Finds the table prefix and refuses a source that cannot be imported.
+fn check_site(
+    tables: BTreeMap<String, Table>,
+    database: Option<String>,
+    invalid_utf8: u64,
+) -> Result<Site, ImportError> {
     // The prefix: `xxx_config` beside `xxx_board` and `xxx_member`.
     let prefix = tables
         .keys()
@@ -313,7 +452,7 @@ fn read_site(
         })?;
     let site = Site {
         prefix,
-        database: reader.database.clone(),
+        database,
         tables,
     };
 
@@ -351,17 +490,16 @@ fn read_site(
             }
         }
     }
-    if reader.invalid_utf8 > 0 {
+    if invalid_utf8 > 0 {
         problems.push(format!(
-            "{} text values are not valid UTF-8 (was the dump made with \
-             --default-character-set=utf8mb4?)",
-            reader.invalid_utf8
+            "{invalid_utf8} text values are not valid UTF-8 (was the dump made with \
+             --default-character-set=utf8mb4?)"
         ));
     }
     if !problems.is_empty() {
         return Err(ImportError::Malformed(problems.join("; ")));
     }
-    Ok((site, total))
+    Ok(site)
 }
 
 fn seoul() -> TimeZone {
@@ -483,7 +621,15 @@ async fn run(
     progress: &mut dyn FnMut(&Progress),
     stored_now: &mut Vec<String>,
 ) -> Result<Report, ImportError> {
-    let (site, _) = read_site(options, progress)?;
+    let mut repairs = Repairs::default();
+    let mut live = match &options.mysql {
+        Some(url) => Some(LiveDb::connect(url).await.map_err(live_error(url))?),
+        None => None,
+    };
+    let site = match (&mut live, &options.mysql) {
+        (Some(db), Some(url)) => read_live_site(db, url, progress, &mut repairs).await?,
+        _ => read_dump_site(options, progress, &mut repairs)?,
+    };
     let source = options.source.clone().unwrap_or_else(|| {
         format!(
             "gnuboard5:{}/{}",
@@ -521,15 +667,80 @@ async fn run(
     import_members(&site, &mut ctx, progress).await?;
     import_boards(&site, &mut ctx, &group_ids, progress).await?;
 
-    // Pass 2: the posts tables, one board at a time as the dump lists them.
-    let mut reader = open_dump(&options.dump)?;
+    // Pass 2: the posts tables, one board at a time as the dump (or the database) lists
+    // them.
     let write_prefix = format!("{}write_", site.prefix);
     let wanted = |t: &str| {
         t.strip_prefix(&write_prefix)
             .is_some_and(|bo| ctx_has_board(&site, bo))
     };
-    let mut current: Option<(String, Vec<Vec<Value>>)> = None;
     let mut seen_boards = HashSet::new();
+    if let (Some(mut db), Some(url)) = (live.take(), &options.mysql) {
+        let names: Vec<String> = db
+            .tables
+            .iter()
+            .map(|t| t.name.clone())
+            .filter(|t| wanted(t))
+            .collect();
+        for table in names {
+            let mut rows = db.rows(&table).await.map_err(live_error(url))?;
+            if rows.is_empty() {
+                continue; // as a dump has no INSERT for it
+            }
+            let t = site.tables.get(&table).expect("seen in pass 1");
+            repairs.rows(&table, &t.columns, &mut rows);
+            let bo_table = table[write_prefix.len()..].to_owned();
+            seen_boards.insert(bo_table.clone());
+            import_board_rows(&site, &mut ctx, &bo_table, rows, progress).await?;
+        }
+        db.close().await;
+    } else {
+        dump_posts(
+            &site,
+            &mut ctx,
+            &wanted,
+            &mut seen_boards,
+            &mut repairs,
+            progress,
+        )
+        .await?;
+    }
+    // Boards whose table had no rows still get their files checked (there are none) and
+    // their redirects; boards without a table are reported.
+    for board in site.rows("board") {
+        let bo = board.s("bo_table");
+        if !seen_boards.contains(bo) && ctx.boards.contains_key(bo) {
+            import_board_rows(&site, &mut ctx, bo, Vec::new(), progress).await?;
+        }
+    }
+    resolve_provenance(&mut ctx).await?;
+    repairs.report(&mut ctx.report);
+
+    let detail = format!(
+        "{source}: {} rows created{}",
+        ctx.report.total_imported(),
+        if options.dry_run { " (dry run)" } else { "" }
+    );
+    let commit = !options.dry_run;
+    let Ctx {
+        session, report, ..
+    } = ctx;
+    session.finish(commit, "import", &detail).await?;
+    Ok(report)
+}
+
+/// Pass 2 from a dump: streams the posts tables' rows, one board at a time.
+async fn dump_posts(
+    site: &Site,
+    ctx: &mut Ctx<'_>,
+    wanted: &dyn Fn(&str) -> bool,
+    seen_boards: &mut HashSet<String>,
+    repairs: &mut Repairs,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<(), ImportError> {
+    let mut reader = open_dump(&ctx.options.dump)?;
+    let write_prefix = format!("{}write_", site.prefix);
+    let mut current: Option<(String, Vec<Vec<Value>>)> = None;
     while let Some((_, statement)) = reader.next_statement(&|t| !wanted(t))? {
         let Statement::Insert {
             table,
@@ -544,12 +755,13 @@ async fn run(
         }
         let bo_table = table[write_prefix.len()..].to_owned();
         let t = site.tables.get(&table).expect("seen in pass 1");
-        let rows = t.arrange(columns, rows);
+        let mut rows = t.arrange(columns, rows);
+        repairs.rows(&table, &t.columns, &mut rows);
         match &mut current {
             Some((b, acc)) if *b == bo_table => acc.extend(rows),
             _ => {
                 if let Some((b, acc)) = current.take() {
-                    import_board_rows(&site, &mut ctx, &b, acc, progress).await?;
+                    import_board_rows(site, ctx, &b, acc, progress).await?;
                 }
                 seen_boards.insert(bo_table.clone());
                 current = Some((bo_table, rows));
@@ -557,29 +769,9 @@ async fn run(
         }
     }
     if let Some((b, acc)) = current.take() {
-        import_board_rows(&site, &mut ctx, &b, acc, progress).await?;
+        import_board_rows(site, ctx, &b, acc, progress).await?;
     }
-    // Boards whose table had no rows still get their files checked (there are none) and
-    // their redirects; boards without a table are reported.
-    for board in site.rows("board") {
-        let bo = board.s("bo_table");
-        if !seen_boards.contains(bo) && ctx.boards.contains_key(bo) {
-            import_board_rows(&site, &mut ctx, bo, Vec::new(), progress).await?;
-        }
-    }
-    resolve_provenance(&mut ctx).await?;
-
-    let detail = format!(
-        "{source}: {} rows created{}",
-        ctx.report.total_imported(),
-        if options.dry_run { " (dry run)" } else { "" }
-    );
-    let commit = !options.dry_run;
-    let Ctx {
-        session, report, ..
-    } = ctx;
-    session.finish(commit, "import", &detail).await?;
-    Ok(report)
+    Ok(())
 }
 
 fn ctx_has_board(site: &Site, bo: &str) -> bool {

@@ -1,5 +1,5 @@
-//! Moving a site into Madang. Today: GnuBoard5, from a mysqldump file and the site's
-//! `data/` folder.
+//! Moving a site into Madang. Today: GnuBoard5, from a mysqldump file or a live
+//! MariaDB/MySQL database, and the site's `data/` folder.
 //!
 //! # Use
 //!
@@ -18,8 +18,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`gnuboard::import`] is the whole `madang import gnuboard --dump FILE.sql --files DIR/data
-//! [--dry-run]` command. It returns a [`Report`]: counts per [`Kind`] (created now, already
+//! A live database instead of a dump: `ImportOptions::from_mysql("mysql://user:pass@host/db",
+//! "/var/www/gnuboard/data")`. It gives exactly the rows a dump of that database would
+//! ([`mysql`]), and the default source name is `gnuboard5:<database>/<prefix>` for both,
+//! so importing a site from its dump and then from its database changes nothing the second
+//! time.
+//!
+//! [`gnuboard::import`] is the whole `madang import gnuboard (--dump FILE.sql | --mysql URL)
+//! --files DIR/data [--dry-run]` command. It returns a [`Report`]: counts per [`Kind`] (created now, already
 //! there from an earlier run, skipped), every skipped row with its reason, warnings, and
 //! what the old site had that Madang does not carry. The progress callback is called per
 //! source table (and every 200 rows of a posts table) for a progress bar.
@@ -32,6 +38,9 @@
 //!   and files stored by the failed run are removed.
 //! - **Idempotent.** Each source row is recorded in `import_map` (source, kind, key); a
 //!   second run of the same source creates nothing and changes no counts.
+//! - **Double-encoded UTF-8** (UTF-8 read as latin1 and encoded again: `ì•ˆë…•` for
+//!   `안녕`) is repaired value by value when the repair is sure ([`encoding`]), and
+//!   counted in the report's warnings and [`Report::repaired_text`].
 //! - **Dry run** does the same work in the same transaction and rolls it back; files are
 //!   read and hashed but not stored. The report is what a real run would do.
 //!
@@ -50,7 +59,9 @@
 //! form to the new pages.
 
 pub mod dump;
+pub mod encoding;
 pub mod gnuboard;
+pub mod mysql;
 mod report;
 
 pub use gnuboard::{ImportError, ImportOptions, Progress, import};

@@ -70,8 +70,12 @@ pub struct Report {
     pub dry_run: bool,
     pub counts: BTreeMap<Kind, Count>,
     pub skipped: Vec<Skipped>,
-    /// Problems that did not stop a row (a size that differs, a missing editor image, …).
+    /// Problems that did not stop a row (a size that differs, a missing editor image,
+    /// repaired double-encoded text, …).
     pub warnings: Vec<String>,
+    /// Text values that were double-encoded UTF-8 and were repaired (each table with any
+    /// is also named in [`warnings`](Self::warnings)).
+    pub repaired_text: u64,
     /// Tables, settings and columns of the source that Madang does not carry, and why.
     pub not_carried: Vec<String>,
 }
