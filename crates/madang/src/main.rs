@@ -70,8 +70,15 @@ enum ImportSource {
     /// (SQLite is locked for writes during the import); running it again is safe.
     Gnuboard {
         /// The mysqldump file (any GnuBoard5 5.0–5.6, any table prefix).
+        #[arg(long, required_unless_present = "mysql", conflicts_with = "mysql")]
+        dump: Option<std::path::PathBuf>,
+        /// Read a live database instead: mysql://user:pass@host[:port]/db.
         #[arg(long)]
-        dump: std::path::PathBuf,
+        mysql: Option<String>,
+        /// The name this source is remembered by, so importing again changes nothing
+        /// (default: gnuboard5:<database>/<table prefix>).
+        #[arg(long)]
+        source: Option<String>,
         /// The site's data/ folder (with file/ and editor/).
         #[arg(long)]
         files: std::path::PathBuf,
@@ -128,10 +135,12 @@ async fn main() -> Result<()> {
             source:
                 ImportSource::Gnuboard {
                     dump,
+                    mysql,
+                    source,
                     files,
                     dry_run,
                 },
-        } => import_gnuboard(&cli.site, dump, files, dry_run).await,
+        } => import_gnuboard(&cli.site, (dump, mysql, source), files, dry_run).await,
     }
 }
 
@@ -216,15 +225,20 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
 /// Imports a GnuBoard5 site, with a bar per table on a terminal and plain lines otherwise.
 async fn import_gnuboard(
     site: &SiteArgs,
-    dump: std::path::PathBuf,
+    (dump, mysql, source): (Option<std::path::PathBuf>, Option<String>, Option<String>),
     files_dir: std::path::PathBuf,
     dry_run: bool,
 ) -> Result<()> {
     use std::io::IsTerminal;
     let config = Config::resolve(site, None)?;
     let (store, files) = open(&config).await?;
-    let mut options = madang_import::ImportOptions::new(dump, files_dir);
+    let mut options = match (dump, mysql) {
+        (_, Some(url)) => madang_import::ImportOptions::from_mysql(url, files_dir),
+        (Some(dump), None) => madang_import::ImportOptions::new(dump, files_dir),
+        (None, None) => anyhow::bail!("give --dump FILE or --mysql URL"),
+    };
     options.dry_run = dry_run;
+    options.source = source;
     let terminal = std::io::stderr().is_terminal();
     let bars = indicatif::MultiProgress::new();
     let mut current: Option<(String, indicatif::ProgressBar)> = None;
