@@ -495,8 +495,8 @@ async fn the_commands_back_up_and_restore_a_data_folder() {
 
 #[tokio::test]
 async fn an_imported_site_round_trips_with_threads_comments_and_legacy_files() {
-    const DUMP: &str = "../../../shared/fixtures/gnuboard5/dump.sql";
-    const DATA: &str = "../../../shared/fixtures/gnuboard5/data";
+    const DUMP: &str = "../../fixtures/gnuboard5/dump.sql";
+    const DATA: &str = "../../fixtures/gnuboard5/data";
     let site = TestSite::empty().await;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let options = madang_import::ImportOptions::new(root.join(DUMP), root.join(DATA));

@@ -5,8 +5,8 @@ mod common;
 
 use common::TestSite;
 
-const DUMP: &str = "../../../shared/fixtures/gnuboard5/dump.sql";
-const DATA: &str = "../../../shared/fixtures/gnuboard5/data";
+const DUMP: &str = "../../fixtures/gnuboard5/dump.sql";
+const DATA: &str = "../../fixtures/gnuboard5/data";
 
 async fn imported_site() -> TestSite {
     let site = TestSite::empty().await;

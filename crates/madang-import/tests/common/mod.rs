@@ -18,7 +18,7 @@ use sqlx::Connection;
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/gnuboard5")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/gnuboard5")
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
