@@ -16,6 +16,7 @@ mod attachments;
 mod audit;
 pub mod backup;
 mod boards;
+mod comments;
 mod editing;
 mod import;
 mod members;
@@ -26,6 +27,7 @@ mod settings;
 
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
+pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewComment};
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;

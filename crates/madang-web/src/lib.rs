@@ -16,6 +16,7 @@ use madang_store::Store;
 
 pub mod auth;
 pub mod cache;
+mod comments;
 pub mod error;
 mod extract;
 pub mod i18n;
@@ -124,6 +125,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{slug}/{post}/transfer",
             get(staff::transfer_form).post(staff::transfer_submit),
+        )
+        .route("/b/{slug}/{post}/comments", post(comments::create))
+        .route(
+            "/b/{slug}/{post}/comments/{comment}/delete",
+            post(comments::delete),
         )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))

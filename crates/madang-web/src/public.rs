@@ -203,6 +203,7 @@ pub(crate) async fn post(
                 deleted => c.deleted,
                 secret => c.secret,
                 readable => readable,
+                may_delete => !c.deleted && (administers(&viewer, &board) || (c.author_id.is_some() && c.author_id == viewer.member_id)),
                 // Sanitised when saved or imported.
                 body_html => if readable && !c.deleted { Some(minijinja::Value::from_safe_string(c.body_html)) } else { None },
             }
@@ -239,6 +240,7 @@ pub(crate) async fn post(
 
             attachments => attachments,
             comments => comments,
+            comment_form => current.session.as_ref().filter(|_| may(&viewer, &board, BoardAction::Comment)).map(|s| context! { csrf => s.csrf_token.clone() }),
             may_download => may(&viewer, &board, BoardAction::Download),
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
             next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
