@@ -12,6 +12,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use thiserror::Error;
 
+mod admin;
 mod attachments;
 mod audit;
 pub mod backup;
@@ -25,6 +26,7 @@ mod search;
 mod sessions;
 mod settings;
 
+pub use admin::BoardSettings;
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
 pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewComment};

@@ -14,6 +14,7 @@ use madang_core::copy_line::CopyLineLanguage;
 use madang_files::Files;
 use madang_store::Store;
 
+mod admin;
 pub mod auth;
 pub mod cache;
 mod comments;
@@ -133,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))
+        .merge(admin::routes())
         .route("/bbs/board.php", get(public::legacy_board))
         .route("/search", get(search::search))
         .route("/files/legacy/{*path}", get(public::legacy_file))

@@ -1,0 +1,354 @@
+//! The admin area for super administrators: site settings, boards, members.
+//! Every change goes through one store method and lands in the audit log.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use madang_core::{BoardLevels, Level, ListOrder, NewBoard};
+use madang_store::{ActorRef, BoardSettings};
+use minijinja::context;
+
+use crate::AppState;
+use crate::auth::{CurrentSession, client_ip};
+use crate::error::AppError;
+use crate::extract::{ClientAddr, PathParts};
+use crate::i18n::{self, Lang};
+use crate::views::SiteView;
+
+/// The admin routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/settings", post(save_settings))
+        .route("/admin/boards", post(create_board))
+        .route("/admin/boards/{slug}", get(board_form).post(save_board))
+        .route("/admin/members/{login}", post(save_member))
+}
+
+fn fields(body: &Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+/// The super administrator's session, after checking the form's token when there is one.
+fn super_admin<'a>(
+    current: &'a CurrentSession,
+    csrf: Option<&str>,
+) -> Result<&'a madang_store::Session, AppError> {
+    let session = match csrf {
+        Some(token) => current.check_csrf(token)?,
+        None => current.require()?,
+    };
+    if !session.member.is_super_admin {
+        return Err(AppError::Forbidden);
+    }
+    Ok(session)
+}
+
+fn level_field(fields: &[(String, String)], name: &str) -> Result<Level, &'static str> {
+    field(fields, name)
+        .parse::<i64>()
+        .ok()
+        .and_then(Level::new)
+        .ok_or("admin-error-level")
+}
+
+fn number_field(fields: &[(String, String)], name: &str, max: u32) -> Result<u32, &'static str> {
+    field(fields, name)
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or("admin-error-number")
+}
+
+/// Reads the board settings part of a form.
+fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static str> {
+    let title = field(fields, "title");
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err("admin-error-title");
+    }
+    let group_id = match field(fields, "group") {
+        "" => None,
+        id => Some(id.parse::<i64>().map_err(|_| "admin-error-group")?),
+    };
+    Ok(BoardSettings {
+        title: title.to_owned(),
+        group_id,
+        title_len: number_field(fields, "title_len", 1000)?,
+        excerpt_len: number_field(fields, "excerpt_len", 100_000)?,
+        page_size: number_field(fields, "page_size", 200)?.max(1),
+        list_order: ListOrder::parse(field(fields, "list_order")),
+        levels: BoardLevels {
+            list: level_field(fields, "level_list")?,
+            read: level_field(fields, "level_read")?,
+            write: level_field(fields, "level_write")?,
+            reply: level_field(fields, "level_reply")?,
+            comment: level_field(fields, "level_comment")?,
+            upload: level_field(fields, "level_upload")?,
+            download: level_field(fields, "level_download")?,
+        },
+    })
+}
+
+async fn render_dashboard(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    message: Option<String>,
+) -> Result<Response, AppError> {
+    let session = super_admin(current, None)?;
+    let site = SiteView::load(state, lang, current).await;
+    let groups = state.store().groups().await?;
+    let boards: Vec<_> = state
+        .store()
+        .boards()
+        .await?
+        .into_iter()
+        .map(|b| {
+            let group = groups
+                .iter()
+                .find(|g| Some(g.id) == b.group_id)
+                .map(|g| g.title.clone());
+            context! { slug => b.slug, title => b.title, group => group, posts => b.post_count }
+        })
+        .collect();
+    let members: Vec<_> = state
+        .store()
+        .members()
+        .await?
+        .into_iter()
+        .map(|(m, blocked)| {
+            context! { login => m.login, nickname => m.nickname, level => m.level.get(), is_super_admin => m.is_super_admin, blocked => blocked }
+        })
+        .collect();
+    let html = state.theme().render(
+        "admin.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}/admin", lang.other().prefix()),
+            csrf => session.csrf_token.clone(),
+            site_name => state.store().setting(crate::SITE_NAME_SETTING).await?.unwrap_or_default(),
+            groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
+            boards => boards, members => members, message => message,
+            levels => (1..=10).collect::<Vec<i64>>(),
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
+
+/// GET /admin
+async fn dashboard(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+) -> Result<Response, AppError> {
+    render_dashboard(&state, lang, &current, None).await
+}
+
+/// POST /admin/settings: the site's name.
+async fn save_settings(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = fields(&body);
+    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let name = field(&fields, "site_name");
+    if name.is_empty() || name.chars().count() > 200 {
+        let message = i18n::text(lang, "admin-error-site-name");
+        return render_dashboard(&state, lang, &current, Some(message)).await;
+    }
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    state
+        .store()
+        .set_site_setting(
+            crate::SITE_NAME_SETTING,
+            name,
+            actor,
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("{}/admin", lang.prefix())).into_response())
+}
+
+/// POST /admin/boards: a new board.
+async fn create_board(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = fields(&body);
+    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let slug = field(&fields, "slug").to_owned();
+    let title = field(&fields, "title").to_owned();
+    let group_id = match field(&fields, "group") {
+        "" => None,
+        id => id.parse::<i64>().ok(),
+    };
+    let new = NewBoard::new(&slug, &title, group_id);
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    match state
+        .store()
+        .create_board_audited(&new, actor, jiff::Timestamp::now())
+        .await
+    {
+        Ok(board) => Ok(
+            Redirect::to(&format!("{}/admin/boards/{}", lang.prefix(), board.slug)).into_response(),
+        ),
+        Err(madang_store::StoreError::Invalid(reason)) => {
+            render_dashboard(&state, lang, &current, Some(reason)).await
+        }
+        Err(madang_store::StoreError::Conflict(_)) => {
+            let message = i18n::text(lang, "admin-error-slug-taken");
+            render_dashboard(&state, lang, &current, Some(message)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /admin/boards/{slug}: a board's settings.
+async fn board_form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts(slug): PathParts<String>,
+) -> Result<Response, AppError> {
+    board_page(&state, lang, &current, &slug, None).await
+}
+
+async fn board_page(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    slug: &str,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let session = super_admin(current, None)?;
+    let board = state.store().board(slug).await?.ok_or(AppError::NotFound)?;
+    let site = SiteView::load(state, lang, current).await;
+    let groups = state.store().groups().await?;
+    let l = &board.levels;
+    let html = state.theme().render(
+        "admin_board.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}/admin/boards/{}", lang.other().prefix(), board.slug),
+            csrf => session.csrf_token.clone(),
+            board => context! {
+                slug => board.slug, title => board.title, group_id => board.group_id,
+                title_len => board.title_len, excerpt_len => board.excerpt_len, page_size => board.page_size,
+                list_order => board.list_order.as_str(),
+            },
+            level_fields => vec![
+                ("level_list", "admin-level-list", l.list.get()),
+                ("level_read", "admin-level-read", l.read.get()),
+                ("level_write", "admin-level-write", l.write.get()),
+                ("level_reply", "admin-level-reply", l.reply.get()),
+                ("level_comment", "admin-level-comment", l.comment.get()),
+                ("level_upload", "admin-level-upload", l.upload.get()),
+                ("level_download", "admin-level-download", l.download.get()),
+            ],
+            groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
+            levels => (1..=10).collect::<Vec<i64>>(),
+            error => error.map(|k| i18n::text(lang, k)),
+        },
+    )?;
+    let mut response = Html(html).into_response();
+    if error.is_some() {
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// POST /admin/boards/{slug}: saves a board's settings.
+async fn save_board(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(slug): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = fields(&body);
+    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let board = state
+        .store()
+        .board(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = match board_settings(&fields) {
+        Ok(settings) => settings,
+        Err(key) => return board_page(&state, lang, &current, &slug, Some(key)).await,
+    };
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    state
+        .store()
+        .update_board(board.id, &settings, actor, jiff::Timestamp::now())
+        .await?;
+    Ok(Redirect::to(&format!("{}/admin/boards/{}", lang.prefix(), board.slug)).into_response())
+}
+
+/// POST /admin/members/{login}: level and blocking.
+async fn save_member(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(login): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = fields(&body);
+    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let level = level_field(&fields, "level").map_err(AppError::BadRequest)?;
+    let blocked = field(&fields, "blocked") == "1";
+    let member = state
+        .store()
+        .member_by_login(&login)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if member.id == session.member.id && (blocked || level != member.level) {
+        // Locking oneself out of the admin area is never what was meant.
+        return Err(AppError::BadRequest("admin-error-self"));
+    }
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    state
+        .store()
+        .set_member_access(member.id, level, blocked, actor, jiff::Timestamp::now())
+        .await?;
+    Ok(Redirect::to(&format!("{}/admin#members", lang.prefix())).into_response())
+}
