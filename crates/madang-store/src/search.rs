@@ -78,7 +78,7 @@ pub struct SearchResults {
 /// Korea site) would otherwise make every search rank the whole archive; this bounds the
 /// cost of any query while ranking rare words over everything. Full-text engines of the
 /// web do the same with impact-ordered cut-offs; GnuBoard5 scans windows of 10,000 posts.
-pub const SEARCH_WINDOW: usize = 1000;
+pub const SEARCH_WINDOW: usize = 500;
 
 enum Bind {
     Int(i64),
