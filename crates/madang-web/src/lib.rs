@@ -22,6 +22,7 @@ pub mod error;
 mod extract;
 pub mod i18n;
 mod middleware;
+mod ops;
 mod public;
 mod search;
 pub mod setup;
@@ -135,6 +136,7 @@ pub fn app(state: AppState) -> Router {
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))
         .merge(admin::routes())
+        .merge(ops::routes())
         .route("/bbs/board.php", get(public::legacy_board))
         .route("/search", get(search::search))
         .route("/files/legacy/{*path}", get(public::legacy_file))
@@ -155,6 +157,9 @@ pub fn app(state: AppState) -> Router {
             auth::load_session,
         ))
         .layer(axum::middleware::from_fn(auth::same_origin_writes))
+        // Outermost of the routed layers, so the route pattern is known (never the raw
+        // path, which can hold a setup token).
+        .layer(axum::middleware::from_fn(ops::request_log))
         .with_state(state.clone());
     // The outer router has no routes of its own: its layers run before the inner router
     // matches, which lets the language layer strip `/ko` from the path first. Outermost

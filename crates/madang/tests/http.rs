@@ -354,3 +354,43 @@ async fn the_theme_serves_assets_and_an_operator_can_override_a_template() {
     assert_eq!(&body[..], b"<!doctype html><h1>Custom Page not found</h1>");
     site.finish().await;
 }
+
+#[tokio::test]
+async fn health_checks_and_request_ids() {
+    let site = TestSite::empty().await;
+    let health = site.get("/healthz").await;
+    assert_eq!(
+        (health.status.as_u16(), health.text().as_str()),
+        (200, "ok\n")
+    );
+    let ready = site.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(ready.header("x-request-id").len(), 16);
+    let kept = site
+        .send(
+            Request::get("/healthz")
+                .header("x-request-id", "proxy-req-12345")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(kept.header("x-request-id"), "proxy-req-12345");
+    let replaced = site
+        .send(
+            Request::get("/healthz")
+                .header("x-request-id", "bad id with spaces and / slashes")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        replaced.header("x-request-id").len(),
+        16,
+        "an odd id is replaced"
+    );
+    // When the database is gone, readiness says so and liveness does not.
+    site.store().close().await;
+    assert_eq!(site.get("/readyz").await.status, 503);
+    assert_eq!(site.get("/healthz").await.status, 200);
+    site.finish().await;
+}
