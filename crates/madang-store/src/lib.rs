@@ -17,6 +17,7 @@ mod attachments;
 mod audit;
 pub mod backup;
 mod boards;
+mod check;
 mod comments;
 mod editing;
 mod import;
@@ -29,6 +30,7 @@ mod settings;
 pub use admin::BoardSettings;
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
+pub use check::Problem;
 pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewComment};
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
@@ -54,6 +56,12 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "this data was written by a newer Madang (database schema version {found}; this \
+         program knows versions up to {known}). Run the newer Madang, or restore a backup made \
+         with this version."
+    )]
+    NewerSchema { found: i64, known: i64 },
 }
 
 /// Shorthand for store results.
@@ -99,7 +107,10 @@ impl Store {
                 .max_connections(8)
                 .connect_with(options)
                 .await?;
-            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+            check_schema_version(
+                &sqlx::migrate!("migrations/sqlite"),
+                sqlx::migrate!("migrations/sqlite").run(&pool).await,
+            )?;
             Store {
                 db: Db::Sqlite(pool),
             }
@@ -109,7 +120,10 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+            check_schema_version(
+                &sqlx::migrate!("migrations/postgres"),
+                sqlx::migrate!("migrations/postgres").run(&pool).await,
+            )?;
             Store {
                 db: Db::Postgres(pool),
             }
@@ -125,6 +139,53 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing database as it is: no file created, no migration, no re-indexing.
+    /// For `madang check`, which must change nothing.
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(false)
+                .read_only(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(2)
+                .connect_with(options)
+                .await?;
+            Ok(Store {
+                db: Db::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(2).connect(url).await?;
+            Ok(Store {
+                db: Db::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    /// The newest schema version applied to the database, and the newest this program knows.
+    pub async fn schema_versions(&self) -> Result<(i64, i64)> {
+        let known = match self.db {
+            Db::Sqlite(_) => sqlx::migrate!("migrations/sqlite")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+            Db::Postgres(_) => sqlx::migrate!("migrations/postgres")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+        }
+        .unwrap_or(0);
+        let applied: Option<(Option<i64>,)> = on_db!(self, |pool| {
+            sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_optional(pool)
+                .await
+                .ok()
+                .flatten()
+        });
+        Ok((applied.and_then(|(v,)| v).unwrap_or(0), known))
+    }
+
     /// Which backend this store runs on, for logs: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self.db {
@@ -136,6 +197,22 @@ impl Store {
     /// Closes every connection; call before the process exits.
     pub async fn close(&self) {
         on_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// Turns sqlx's "applied migration missing" into the message an operator needs: the data
+/// comes from a newer Madang.
+fn check_schema_version(
+    migrator: &sqlx::migrate::Migrator,
+    result: std::result::Result<(), sqlx::migrate::MigrateError>,
+) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(sqlx::migrate::MigrateError::VersionMissing(found)) => Err(StoreError::NewerSchema {
+            found,
+            known: migrator.iter().map(|m| m.version).max().unwrap_or(0),
+        }),
+        Err(e) => Err(e.into()),
     }
 }
 

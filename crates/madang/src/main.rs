@@ -32,6 +32,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// List problems in the site's data without changing anything: schema version, database
+    /// consistency, files the posts refer to that storage lacks.
+    Check,
     /// Rebuild the search index (after a tokenizer change; safe while the server runs).
     Reindex {
         /// Re-index every post, not only those indexed by an older tokenizer.
@@ -127,6 +130,7 @@ async fn main() -> Result<()> {
         Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
         Command::User { action } => user(&cli.site, action).await,
         Command::Reindex { all } => reindex(&cli.site, all).await,
+        Command::Check => check(&cli.site).await,
         Command::Backup { file, verify } => {
             madang::backup::run_backup(&cli.site, &file, verify).await
         }
@@ -276,6 +280,61 @@ async fn import_gnuboard(
         result.map_err(|e| anyhow::anyhow!("the import stopped and changed nothing: {e}"))?;
     println!("{report}");
     Ok(())
+}
+
+/// Lists problems without changing anything; exits non-zero when there are any.
+async fn check(site: &SiteArgs) -> Result<()> {
+    let config = Config::resolve(site, None)?;
+    let store = Store::open_existing(&config.database_url)
+        .await
+        .with_context(|| {
+            format!(
+                "opening the database {} (nothing was created)",
+                redact(&config.database_url)
+            )
+        })?;
+    let mut problems: Vec<String> = Vec::new();
+    let (applied, known) = store.schema_versions().await?;
+    if applied > known {
+        problems.push(format!(
+            "the database schema is version {applied}, newer than this program's {known}: run the newer Madang"
+        ));
+    } else if applied < known {
+        println!(
+            "note: the database schema is version {applied}; starting the server will bring it to {known}"
+        );
+    }
+    if applied == known {
+        problems.extend(store.check_database().await?.into_iter().map(|p| p.what));
+        let files = Files::local(&config.files_dir()).context("opening file storage")?;
+        let keys = store.referenced_storage_keys().await?;
+        let mut missing = 0usize;
+        for key in &keys {
+            if matches!(
+                files.open(key).await,
+                Err(madang_files::FilesError::NotFound) | Err(madang_files::FilesError::InvalidKey)
+            ) {
+                missing += 1;
+                if missing <= 20 {
+                    problems.push(format!("a stored file is missing: {key}"));
+                }
+            }
+        }
+        if missing > 20 {
+            problems.push(format!("… {} more missing files", missing - 20));
+        }
+        println!("checked {} stored files", keys.len());
+    }
+    store.close().await;
+    if problems.is_empty() {
+        println!("no problems found");
+        Ok(())
+    } else {
+        for problem in &problems {
+            println!("problem: {problem}");
+        }
+        anyhow::bail!("{} problem(s) found", problems.len())
+    }
 }
 
 /// Rebuilds the search index with a progress bar on a terminal, plain lines otherwise.
