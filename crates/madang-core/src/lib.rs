@@ -15,5 +15,6 @@ pub mod search;
 pub mod slug;
 pub mod text;
 pub mod time;
+pub mod totp;
 
 pub use model::*;

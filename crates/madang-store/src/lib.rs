@@ -26,6 +26,7 @@ mod posts;
 mod search;
 mod sessions;
 mod settings;
+mod two_factor;
 
 pub use admin::BoardSettings;
 pub use attachments::NewAttachment;
@@ -40,6 +41,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use two_factor::{MAX_CHALLENGE_ATTEMPTS, SecondStep};
 
 /// What can go wrong in the store.
 #[derive(Debug, Error)]

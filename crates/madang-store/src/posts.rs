@@ -188,9 +188,20 @@ impl Store {
     /// Creates a published post on a board and returns its id. The body is sanitised here,
     /// once, so every later read can show it as is.
     pub async fn create_post(&self, board_id: i64, new: &NewPost, now: Timestamp) -> Result<i64> {
-        let ids = self
-            .create_posts(board_id, std::slice::from_ref(new), now)
-            .await?;
+        self.create_post_with_attachments(board_id, new, &[], now)
+            .await
+    }
+
+    /// Creates a post and records its already stored files in the same transaction, so a
+    /// crash never leaves a published post without the attachments it was sent with.
+    pub async fn create_post_with_attachments(
+        &self,
+        board_id: i64,
+        new: &NewPost,
+        files: &[crate::NewAttachment<'_>],
+        now: Timestamp,
+    ) -> Result<i64> {
+        let ids = self.insert_posts(board_id, &[(new, files)], now).await?;
         Ok(ids[0])
     }
 
@@ -203,24 +214,37 @@ impl Store {
         posts: &[NewPost],
         now: Timestamp,
     ) -> Result<Vec<i64>> {
+        let items: Vec<(&NewPost, &[crate::NewAttachment<'_>])> =
+            posts.iter().map(|p| (p, &[][..])).collect();
+        self.insert_posts(board_id, &items, now).await
+    }
+
+    async fn insert_posts(
+        &self,
+        board_id: i64,
+        posts: &[(&NewPost, &[crate::NewAttachment<'_>])],
+        now: Timestamp,
+    ) -> Result<Vec<i64>> {
         let mut prepared = Vec::with_capacity(posts.len());
-        for new in posts {
+        for (new, files) in posts {
             let (title, html, text) = check_new_post(new)?;
             let (search_title, search_body) = crate::search::terms_of(&title, &text);
+            let links = new.links.join("\n");
             prepared.push((
-                new,
+                *new,
+                *files,
                 title,
                 html,
                 text,
                 search_title,
                 search_body,
-                new.links.join("\n"),
+                links,
             ));
         }
         let ids: Vec<i64> = on_db!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut ids = Vec::with_capacity(prepared.len());
-            for (new, title, html, text, search_title, search_body, links) in &prepared {
+            for (new, files, title, html, text, search_title, search_body, links) in &prepared {
                 let actor = Actor {
                     id: new.author_id,
                     name: &new.author_name,
@@ -251,6 +275,24 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(foreign_key_as_not_found)?;
+                for (position, file) in files.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
+                            caption, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(id)
+                    .bind(position as i64 + 1)
+                    .bind(file.name)
+                    .bind(file.storage_key)
+                    .bind(file.size)
+                    .bind(file.sha256)
+                    .bind(file.mime)
+                    .bind(file.caption)
+                    .bind(now.as_second())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let target = format!("post:{id}");
                 audit!(tx, now.as_second(), actor, "post.create", &target, title);
                 ids.push(id);

@@ -27,6 +27,10 @@ use crate::views::SiteView;
 const SECURE_COOKIE: &str = "__Host-madang";
 /// Cookie name over plain HTTP (local use), where `__Host-` cookies are refused.
 const PLAIN_COOKIE: &str = "madang_session";
+/// The cookie that carries the challenge between the password and the code steps.
+const CHALLENGE_COOKIE: &str = "madang_2fa";
+/// How long the code step may take.
+const CHALLENGE_SECONDS: i64 = 300;
 /// How long a session lasts without signing in again.
 const SESSION_SECONDS: i64 = 14 * 24 * 3600;
 /// Failed sign-ins allowed per account and per address in [`LIMIT_WINDOW_SECONDS`].
@@ -183,7 +187,7 @@ pub fn safe_next(next: Option<&str>) -> String {
             if n.starts_with('/')
                 && !n.starts_with("//")
                 && !n.contains('\\')
-                && !n.chars().any(|c| c.is_control())
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace())
                 && n.len() <= 1024 =>
         {
             n.to_owned()
@@ -292,7 +296,43 @@ pub(crate) async fn login_submit(
             return Ok(response);
         }
     };
-    // A fresh id at every sign-in; an old session on this browser ends.
+    // A member with two-factor sign-in gives a code next; the password step leaves only a
+    // short-lived challenge, not a session.
+    if state.store().totp_secret(member.id).await?.is_some() {
+        let challenge = random_hex(32);
+        state
+            .store()
+            .create_login_challenge(member.id, &hash_id(&challenge), now + CHALLENGE_SECONDS)
+            .await?;
+        let secure = if is_https(&headers) { "; Secure" } else { "" };
+        let cookie = format!(
+            "{CHALLENGE_COOKIE}={challenge}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={CHALLENGE_SECONDS}{secure}"
+        );
+        let target = format!(
+            "{}/login/2fa?next={}",
+            lang.prefix(),
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        let mut response = Redirect::to(&target).into_response();
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        return Ok(response);
+    }
+    start_session(&state, &current, member.id, &ip, &headers, &next).await
+}
+
+/// Signs a member in: a fresh session id (an old session on this browser ends), the
+/// cookie, and the redirect to where they were going.
+async fn start_session(
+    state: &AppState,
+    current: &CurrentSession,
+    member_id: i64,
+    ip: &str,
+    headers: &HeaderMap,
+    next: &str,
+) -> Result<Response, AppError> {
+    let now = jiff::Timestamp::now().as_second();
     if let Some(old) = &current.id_hash {
         state.store().end_session(old).await?;
     }
@@ -300,23 +340,22 @@ pub(crate) async fn login_submit(
     state
         .store()
         .create_session(
-            member.id,
+            member_id,
             &hash_id(&id),
             &random_hex(32),
-            &ip,
+            ip,
             now,
             SESSION_SECONDS,
         )
         .await?;
-    let https = is_https(&headers);
-    let cookie = if https {
+    let cookie = if is_https(headers) {
         format!(
             "{SECURE_COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age={SESSION_SECONDS}"
         )
     } else {
         format!("{PLAIN_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECONDS}")
     };
-    let mut response = Redirect::to(&next).into_response();
+    let mut response = Redirect::to(next).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -324,6 +363,115 @@ pub(crate) async fn login_submit(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn second_step_page(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    next: &str,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let site = SiteView::load(state, lang, current).await;
+    let html = state.theme().render(
+        "login_2fa.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}/login/2fa", lang.other().prefix()),
+            action => format!("{}/login/2fa?next={}", lang.prefix(), form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
+            error => error,
+        },
+    )?;
+    Ok(Html(html).into_response())
+}
+
+fn next_param(query: Option<&str>) -> String {
+    let next = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned())
+    });
+    safe_next(next.as_deref())
+}
+
+/// GET /login/2fa: the code form.
+pub(crate) async fn second_step_form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    second_step_page(&state, lang, &current, &next_param(query.as_deref()), None).await
+}
+
+/// POST /login/2fa: checks the code against the challenge in the cookie.
+pub(crate) async fn second_step_submit(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    connect: crate::extract::ClientAddr,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let next = next_param(query.as_deref());
+    let code = form.map(|Form(f)| f.code).unwrap_or_default();
+    let ip = client_ip(connect.0);
+    let challenge = cookie_value(&headers, CHALLENGE_COOKIE)
+        .filter(|c| c.len() == 64)
+        .map(hash_id);
+    let outcome = match challenge {
+        Some(hash) => {
+            state
+                .store()
+                .pass_login_challenge(&hash, &code, jiff::Timestamp::now().as_second(), &ip)
+                .await?
+        }
+        None => madang_store::SecondStep::Expired,
+    };
+    match outcome {
+        madang_store::SecondStep::Passed { member_id } => {
+            let mut response =
+                start_session(&state, &current, member_id, &ip, &headers, &next).await?;
+            if let Ok(value) = HeaderValue::from_str(&format!(
+                "{CHALLENGE_COOKIE}=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"
+            )) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            Ok(response)
+        }
+        madang_store::SecondStep::WrongCode => {
+            let mut response = second_step_page(
+                &state,
+                lang,
+                &current,
+                &next,
+                Some(i18n::text(lang, "login-2fa-wrong")),
+            )
+            .await?;
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+        madang_store::SecondStep::Expired => {
+            let mut response = login_page(
+                &state,
+                lang,
+                &current,
+                &next,
+                Some(i18n::text(lang, "login-2fa-expired")),
+                "",
+            )
+            .await?;
+            *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -214,7 +214,17 @@ pub(crate) async fn page_cache(
         .get::<Lang>()
         .copied()
         .unwrap_or(Lang::En);
-    let key = format!("{}|{}", lang.code(), request.uri());
+    // Pages carry absolute links built from the Host header when no base URL is set; the
+    // host is then part of the key, so a forged Host can never fill the cache for others.
+    let host = match state.config().base_url.as_deref() {
+        Some(_) => "",
+        None => request
+            .headers()
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(""),
+    };
+    let key = format!("{}|{}|{}", lang.code(), host, request.uri());
     let Some(generation) = current_generation(&state, cache).await else {
         return count_views(&state, next.run(request).await).await;
     };

@@ -14,17 +14,20 @@ use madang_core::copy_line::CopyLineLanguage;
 use madang_files::Files;
 use madang_store::Store;
 
+mod account;
 mod admin;
 pub mod auth;
 pub mod cache;
 mod comments;
 pub mod error;
 mod extract;
+mod feeds;
 pub mod i18n;
 mod middleware;
 mod ops;
 mod public;
 mod search;
+mod seo;
 pub mod setup;
 mod staff;
 pub mod theme;
@@ -41,6 +44,11 @@ pub struct SiteConfig {
     pub copy_line_language: CopyLineLanguage,
     /// A folder whose `templates/` and `static/` override the built-in theme.
     pub theme_dir: Option<PathBuf>,
+    /// The site's public address (`https://nkhr.example`), for the absolute URLs of feeds,
+    /// the sitemap and canonical links. Unset, the request's `Host` is used (validated),
+    /// which is right for a local or single-name site but trusts whatever `Host` a client
+    /// sends: production sites should set it.
+    pub base_url: Option<String>,
 }
 
 impl Default for SiteConfig {
@@ -50,6 +58,7 @@ impl Default for SiteConfig {
                 .unwrap_or(TimeZone::UTC),
             copy_line_language: CopyLineLanguage::Korean,
             theme_dir: None,
+            base_url: None,
         }
     }
 }
@@ -137,6 +146,11 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/audit", get(staff::audit_log))
         .merge(admin::routes())
         .merge(ops::routes())
+        .merge(account::routes())
+        .route(
+            "/login/2fa",
+            get(auth::second_step_form).post(auth::second_step_submit),
+        )
         .route("/bbs/board.php", get(public::legacy_board))
         .route("/search", get(search::search))
         .route("/files/legacy/{*path}", get(public::legacy_file))
@@ -144,6 +158,14 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login_submit))
         .route("/logout", post(auth::logout))
         .route("/static/{*path}", get(theme::asset))
+        // Feeds, sitemap and robots.txt (feeds.rs); never in the page cache.
+        .route("/feed.xml", get(feeds::site_rss))
+        .route("/atom.xml", get(feeds::site_atom))
+        .route("/b/{slug}/feed.xml", get(feeds::board_rss))
+        .route("/b/{slug}/atom.xml", get(feeds::board_atom))
+        .route("/bbs/rss.php", get(feeds::legacy_rss))
+        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/robots.txt", get(feeds::robots))
         .fallback(public::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(
             staff::MAX_UPLOAD_BYTES,

@@ -33,6 +33,15 @@ pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Respons
         _ => (Lang::En, path),
     };
     let page_path = PagePath(rest.to_owned());
+    // A NUL byte is never part of a real address, and some databases refuse it in text.
+    let has_nul = |text: &str| text.contains('\0') || text.to_ascii_lowercase().contains("%00");
+    if has_nul(path) || uri.query().is_some_and(has_nul) {
+        return with_language(
+            AppError::NotFound.into_response(),
+            lang,
+            PagePath("/".into()),
+        );
+    }
     let too_long =
         path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES);
     let mut response = if too_long {

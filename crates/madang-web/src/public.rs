@@ -75,9 +75,11 @@ pub(crate) async fn home(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
     Extension(current): Extension<CurrentSession>,
+    origin: crate::feeds::Origin,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let site = SiteView::load(&state, lang, &current).await;
+    let meta = crate::seo::home_meta(&origin, lang, &site.name);
     let viewer = current.viewer();
     let now = jiff::Timestamp::now();
     let mut sections = Vec::new();
@@ -100,7 +102,7 @@ pub(crate) async fn home(
         "home.html",
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
-            switch_path => switch_path(lang, &uri), sections => sections,
+            switch_path => switch_path(lang, &uri), sections => sections, meta => meta,
         },
     )
 }
@@ -112,6 +114,7 @@ pub(crate) async fn board(
     Extension(current): Extension<CurrentSession>,
     PathParts(slug): PathParts<String>,
     RawQuery(query): RawQuery,
+    origin: crate::feeds::Origin,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let page_no = page_number(query.as_deref())?;
@@ -145,6 +148,7 @@ pub(crate) async fn board(
             current_board => board.slug,
             pinned => pinned, posts => posts,
             page => page.page, pages => page.pages,
+            meta => crate::seo::board_meta(&origin, lang, &board, page.page),
         },
     )
 }
@@ -155,6 +159,7 @@ pub(crate) async fn post(
     Extension(lang): Extension<Lang>,
     Extension(current): Extension<CurrentSession>,
     PathParts((slug, post_id)): PathParts<(String, String)>,
+    origin: crate::feeds::Origin,
     uri: Uri,
 ) -> Result<Response, AppError> {
     let post_id = path_id(&post_id)?;
@@ -211,6 +216,7 @@ pub(crate) async fn post(
         .collect();
     let zone = &state.config().zone;
     let site = SiteView::load(&state, lang, &current).await;
+    let meta = crate::seo::post_meta(&state, &origin, lang, &site.name, &board, &post).await;
     let post_id = post.id;
     let mut response = render(
         &state,
@@ -244,6 +250,7 @@ pub(crate) async fn post(
             may_download => may(&viewer, &board, BoardAction::Download),
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
             next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
+            meta => meta,
         },
     )?;
     // Counted by the cache layer, also when the page is served from the cache.
@@ -346,7 +353,7 @@ async fn legacy_target(
     let target = state.store().legacy_redirect(path_and_query).await?;
     // Only paths on this site: the table is ours, but a redirect must never leave the site.
     Ok(target
-        .filter(|t| t.starts_with('/') && !t.starts_with("//"))
+        .filter(|t| crate::auth::safe_next(Some(t)) == *t)
         .map(|t| format!("{}{t}", lang.prefix())))
 }
 

@@ -324,7 +324,42 @@ pub(crate) async fn write_submit(
         published_at: now,
         links,
     };
-    let id = match state.store().create_post(board.id, &new, now).await {
+    // The files are stored first and recorded with the post in one transaction: a crash
+    // leaves either the whole post or none of it (at worst an unreferenced stored file,
+    // which `madang check` reports).
+    let mut stored = Vec::with_capacity(form.files.len());
+    for (name, bytes) in &form.files {
+        match state.files().put(bytes.clone()).await {
+            Ok(file) => stored.push((name.as_str(), sniff_mime(bytes, name), file)),
+            Err(e) => {
+                for (_, _, file) in &stored {
+                    let _ = state.files().delete(&file.key).await;
+                }
+                return Err(e.into());
+            }
+        }
+    }
+    let records: Vec<NewAttachment> = stored
+        .iter()
+        .map(|(name, mime, file)| NewAttachment {
+            name,
+            storage_key: &file.key,
+            size: file.size,
+            sha256: &file.sha256,
+            mime,
+            caption: "",
+        })
+        .collect();
+    let created = state
+        .store()
+        .create_post_with_attachments(board.id, &new, &records, now)
+        .await;
+    if created.is_err() {
+        for (_, _, file) in &stored {
+            let _ = state.files().delete(&file.key).await;
+        }
+    }
+    let id = match created {
         Ok(id) => id,
         Err(madang_store::StoreError::Invalid(_)) => {
             return write_page(
@@ -341,13 +376,6 @@ pub(crate) async fn write_submit(
         }
         Err(e) => return Err(e.into()),
     };
-    attach_files(
-        &state,
-        id,
-        &form.files,
-        (Some(session.member.id), &session.member.nickname),
-    )
-    .await?;
     Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
 }
 

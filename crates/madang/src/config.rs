@@ -28,6 +28,9 @@ pub struct FileConfig {
     pub time_zone: Option<String>,
     /// Language of the copy/move line: "ko" (default), "en" or "off".
     pub copy_line_language: Option<String>,
+    /// The site's public address (`https://nkhr.example`), for absolute links in feeds,
+    /// the sitemap and canonical URLs. Unset, the request's Host is used.
+    pub base_url: Option<String>,
 }
 
 /// The resolved configuration.
@@ -38,6 +41,7 @@ pub struct Config {
     pub listen: String,
     pub time_zone: String,
     pub copy_line_language: String,
+    pub base_url: Option<String>,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -78,7 +82,25 @@ impl Config {
         if madang_core::copy_line::CopyLineLanguage::parse(&copy_line_language).is_none() {
             bail!("copy_line_language in madang.toml must be \"ko\", \"en\" or \"off\"");
         }
+        let base_url = match file
+            .base_url
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+        {
+            Some(url)
+                if (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.split_once("://").is_some_and(|(_, host)| {
+                        !host.is_empty() && !host.contains(['/', '?', '#', ' '])
+                    }) =>
+            {
+                Some(url)
+            }
+            Some(url) => {
+                bail!("base_url in madang.toml must look like https://example.org (got {url:?})")
+            }
+            None => None,
+        };
         Ok(Config {
+            base_url,
             listen: listen
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),
@@ -108,6 +130,7 @@ impl Config {
             )
             .unwrap_or_default(),
             theme_dir: Some(self.theme_dir()),
+            base_url: self.base_url.clone(),
         }
     }
 }

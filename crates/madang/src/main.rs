@@ -217,10 +217,14 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
         started.elapsed().as_millis()
     );
     let app = madang_web::app(state.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    // With the peer address, so rate limits and the audit log see who is asking.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving")?;
     state.store().close().await;
     tracing::info!("stopped");
     Ok(())

@@ -177,7 +177,13 @@ async fn who_may_write_where() {
     let id = redirected_post(&created, "advocacy");
     let page = site.get(&format!("/b/advocacy/{id}")).await.text();
     assert!(page.contains("<p>Act now </p>"), "sanitised on save");
-    assert!(!page.contains("<script"));
+    // The only script element is the JSON-LD data block, never the user's script.
+    assert!(!page.contains("alert(1)"));
+    assert_eq!(
+        page.matches("<script").count(),
+        page.matches("<script type=\"application/ld+json\">")
+            .count()
+    );
     assert!(page.contains(">appeal.pdf</a>"));
     let list = site.get("/b/advocacy").await.text();
     assert!(

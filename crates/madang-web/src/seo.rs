@@ -1,0 +1,322 @@
+//! What a page tells search engines and link previews: the canonical address, a
+//! description, Open Graph and Twitter cards, the feeds, and on posts a JSON-LD
+//! `NewsArticle`. The handlers put the result in the template context as `meta`; the
+//! theme's `base.html` renders it in `{% block meta %}`.
+
+use madang_core::text::{cut, decode_entities};
+use madang_core::{Attachment, Board, Level, Post};
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::AppState;
+use crate::feeds::{Origin, public_board, rfc3339};
+use crate::i18n::{self, Lang};
+
+/// Characters of the description (search engines show about this many).
+const DESCRIPTION_CHARS: usize = 160;
+/// Characters of a JSON-LD headline (schema.org's guidance for articles).
+const HEADLINE_CHARS: usize = 110;
+
+/// The `meta` a template receives.
+#[derive(Debug, Clone)]
+pub(crate) struct PageMeta {
+    /// The page's own absolute address.
+    pub canonical: String,
+    pub title: String,
+    pub description: String,
+    /// `website` or `article`.
+    pub og_type: &'static str,
+    /// `en_US` or `ko_KR`.
+    pub og_locale: &'static str,
+    /// An absolute image address, if the page has one.
+    pub image: Option<String>,
+    /// `summary_large_image` with an image, else `summary`.
+    pub twitter_card: &'static str,
+    /// The board's RSS feed (site-relative), on a public board's pages.
+    pub board_feed: Option<String>,
+    /// A `NewsArticle` as JSON, safe inside `<script>` (no `<`, `>` or `&`).
+    pub json_ld: Option<String>,
+}
+
+impl PageMeta {
+    fn new(canonical: String, title: String, description: String, lang: Lang) -> PageMeta {
+        PageMeta {
+            canonical,
+            title,
+            description,
+            og_type: "website",
+            og_locale: match lang {
+                Lang::En => "en_US",
+                Lang::Ko => "ko_KR",
+            },
+            image: None,
+            twitter_card: "summary",
+            board_feed: None,
+            json_ld: None,
+        }
+    }
+
+    /// The value for the template; the JSON-LD goes in as is (it is escaped for
+    /// `<script>` already), everything else is escaped by the template.
+    fn into_value(self) -> Value {
+        minijinja::context! {
+            canonical => self.canonical,
+            title => self.title,
+            description => self.description,
+            og_type => self.og_type,
+            og_locale => self.og_locale,
+            image => self.image,
+            twitter_card => self.twitter_card,
+            board_feed => self.board_feed,
+            json_ld => self.json_ld.map(Value::from_safe_string),
+        }
+    }
+}
+
+/// The home page's meta.
+pub(crate) fn home_meta(origin: &Origin, lang: Lang, site_name: &str) -> Value {
+    PageMeta::new(
+        origin.url(&format!("{}/", lang.prefix())),
+        site_name.to_owned(),
+        i18n::text_with(
+            lang,
+            "meta-home-description",
+            &[("name", site_name.to_owned().into())],
+        ),
+        lang,
+    )
+    .into_value()
+}
+
+/// A board list page's meta; pages after the first are their own canonical address.
+pub(crate) fn board_meta(origin: &Origin, lang: Lang, board: &Board, page: u32) -> Value {
+    let path = format!("{}/b/{}", lang.prefix(), board.slug);
+    let canonical = if page > 1 {
+        origin.url(&format!("{path}?page={page}"))
+    } else {
+        origin.url(&path)
+    };
+    let mut meta = PageMeta::new(
+        canonical,
+        board.title.clone(),
+        i18n::text_with(
+            lang,
+            "feed-board-description",
+            &[("name", board.title.clone().into())],
+        ),
+        lang,
+    );
+    meta.board_feed = public_board(board).then(|| format!("{path}/feed.xml"));
+    meta.into_value()
+}
+
+/// A post page's meta, with its JSON-LD `NewsArticle`. Reads the post's attachments for
+/// an image when its body has none.
+pub(crate) async fn post_meta(
+    state: &AppState,
+    origin: &Origin,
+    lang: Lang,
+    site_name: &str,
+    board: &Board,
+    post: &Post,
+) -> Value {
+    let attachments = state.store().attachments(post.id).await.unwrap_or_default();
+    post_meta_with(state, origin, lang, site_name, board, post, &attachments)
+}
+
+/// [`post_meta`] with the attachments at hand.
+pub(crate) fn post_meta_with(
+    state: &AppState,
+    origin: &Origin,
+    lang: Lang,
+    site_name: &str,
+    board: &Board,
+    post: &Post,
+    attachments: &[Attachment],
+) -> Value {
+    let zone = &state.config().zone;
+    let board_path = format!("{}/b/{}", lang.prefix(), board.slug);
+    let canonical = origin.url(&format!("{board_path}/{}", post.id));
+    // A secret post's words stay off link previews even for those allowed to see it.
+    let description = if post.secret {
+        String::new()
+    } else {
+        cut(&post.body_text, DESCRIPTION_CHARS)
+    };
+    let mut meta = PageMeta::new(canonical.clone(), post.title.clone(), description, lang);
+    meta.og_type = "article";
+    meta.board_feed = public_board(board).then(|| format!("{board_path}/feed.xml"));
+    if !post.secret {
+        meta.image = first_body_image(&post.body_html)
+            .and_then(|src| absolute(origin, &src))
+            .or_else(|| {
+                (board.levels.download == Level::GUEST && public_board(board))
+                    .then(|| {
+                        attachments
+                            .iter()
+                            .find(|a| a.mime.starts_with("image/") && a.mime != "image/svg+xml")
+                    })
+                    .flatten()
+                    .map(|a| origin.url(&format!("/b/{}/{}/files/{}", board.slug, post.id, a.id)))
+            });
+    }
+    if meta.image.is_some() {
+        meta.twitter_card = "summary_large_image";
+    }
+    let article = NewsArticle {
+        context: "https://schema.org",
+        kind: "NewsArticle",
+        headline: cut(&post.title, HEADLINE_CHARS),
+        description: (!meta.description.is_empty()).then(|| meta.description.clone()),
+        url: canonical.clone(),
+        main_entity_of_page: canonical,
+        date_published: rfc3339(post.published_at, zone),
+        date_modified: rfc3339(post.updated_at.max(post.published_at), zone),
+        author: Named {
+            kind: "Person",
+            name: post.author_name.clone(),
+        },
+        publisher: Named {
+            kind: "Organization",
+            name: site_name.to_owned(),
+        },
+        image: meta.image.clone().into_iter().collect(),
+        in_language: post.lang.clone().filter(|l| !l.is_empty()),
+        article_section: board.title.clone(),
+    };
+    meta.json_ld = serde_json::to_string(&article)
+        .ok()
+        .map(|j| script_safe_json(&j));
+    meta.into_value()
+}
+
+#[derive(Serialize)]
+struct NewsArticle {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    headline: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    url: String,
+    #[serde(rename = "mainEntityOfPage")]
+    main_entity_of_page: String,
+    #[serde(rename = "datePublished")]
+    date_published: String,
+    #[serde(rename = "dateModified")]
+    date_modified: String,
+    author: Named,
+    publisher: Named,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    image: Vec<String>,
+    #[serde(rename = "inLanguage", skip_serializing_if = "Option::is_none")]
+    in_language: Option<String>,
+    #[serde(rename = "articleSection")]
+    article_section: String,
+}
+
+#[derive(Serialize)]
+struct Named {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: String,
+}
+
+/// JSON that may sit inside `<script>`: `<`, `>` and `&` (and the line separators some
+/// parsers trip on) as `\u` escapes, so `</script>` or `<!--` can never appear. They can
+/// only occur inside JSON strings, where the escapes mean the same characters.
+pub(crate) fn script_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `src` of the first `<img>` in sanitised HTML (ammonia writes lower-case tags and
+/// double-quoted attributes), entities decoded.
+pub(crate) fn first_body_image(html: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(start) = rest.find("<img") {
+        let tag_and_after = &rest[start + 4..];
+        let end = tag_and_after.find('>').unwrap_or(tag_and_after.len());
+        let tag = &tag_and_after[..end];
+        if let Some(src_at) = tag.find(" src=\"") {
+            let value = &tag[src_at + 6..];
+            if let Some(close) = value.find('"') {
+                let src = decode_entities(&value[..close]);
+                if !src.trim().is_empty() {
+                    return Some(src.trim().to_owned());
+                }
+            }
+        }
+        rest = &tag_and_after[end..];
+    }
+    None
+}
+
+/// An image address as an absolute http(s) URL: site paths get the origin; other schemes
+/// (data:, javascript:) and relative paths are left out.
+fn absolute(origin: &Origin, src: &str) -> Option<String> {
+    let lower = src.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        Some(src.to_owned())
+    } else if let Some(rest) = src.strip_prefix("//") {
+        (!rest.is_empty()).then(|| format!("https://{rest}"))
+    } else if src.starts_with('/') {
+        Some(origin.url(src))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_cannot_close_its_script() {
+        let json = serde_json::to_string(&serde_json::json!({
+            "headline": "</script><script>alert(1)</script> & <!--"
+        }))
+        .unwrap();
+        let safe = script_safe_json(&json);
+        assert!(!safe.contains('<') && !safe.contains('>') && !safe.contains('&'));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(
+            back["headline"],
+            "</script><script>alert(1)</script> & <!--"
+        );
+    }
+
+    #[test]
+    fn first_images() {
+        assert_eq!(
+            first_body_image(
+                r#"<p>x</p><img alt="a" src="/files/legacy/a.jpg?x=1&amp;y=2"><img src="/b.png">"#
+            ),
+            Some("/files/legacy/a.jpg?x=1&y=2".into())
+        );
+        assert_eq!(first_body_image("<p>no image</p>"), None);
+        assert_eq!(first_body_image(r#"<img alt="x">"#), None);
+        let origin = Origin("https://nkhr.example".into());
+        assert_eq!(
+            absolute(&origin, "/files/a.jpg").as_deref(),
+            Some("https://nkhr.example/files/a.jpg")
+        );
+        assert_eq!(absolute(&origin, "data:image/png;base64,xx"), None);
+        assert_eq!(absolute(&origin, "javascript:alert(1)"), None);
+        assert_eq!(
+            absolute(&origin, "//cdn.example/a.png").as_deref(),
+            Some("https://cdn.example/a.png")
+        );
+    }
+}
