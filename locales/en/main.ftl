@@ -229,3 +229,4 @@ account-2fa-is-on = Two-factor sign-in is on for your account.
 account-2fa-disable = Turn off two-factor sign-in
 account-2fa-wrong-code = That code is not right; nothing was changed.
 account-2fa-bad-secret = the key in the form was damaged; reload the page
+account-link = Account security

@@ -220,3 +220,4 @@ account-2fa-is-on = 계정에 2단계 로그인이 켜져 있습니다.
 account-2fa-disable = 2단계 로그인 끄기
 account-2fa-wrong-code = 코드가 맞지 않습니다. 아무것도 바꾸지 않았습니다.
 account-2fa-bad-secret = 양식의 키가 손상되었습니다. 페이지를 새로 고치세요
+account-link = 계정 보안

@@ -259,7 +259,9 @@ const CHECK_SCRIPT: &str = r#"(async (baseline, expected) => {
           out.push('URL scheme ' + scheme(a.value) + ' in ' + n + ' on ' + where());
       }
       if (['iframe','frame','frameset','object','embed','applet','base','portal','fencedframe'].includes(tag)) out.push('element ' + where());
-      if (tag === 'script' && !(el.src && el.src.startsWith(own + '/static/'))) out.push('script ' + where());
+      // The page's own JSON-LD block in <head> is data, not script; anything else is a finding.
+      const jsonLd = el.type === 'application/ld+json' && el.parentElement === document.head;
+      if (tag === 'script' && !jsonLd && !(el.src && el.src.startsWith(own + '/static/'))) out.push('script ' + where());
       if (tag === 'style') out.push('style element ' + where());
       if (tag === 'meta' && (el.httpEquiv || el.parentElement !== document.head)) out.push('meta ' + where());
       if (tag === 'link' && el.parentElement !== document.head) out.push('link ' + where());
