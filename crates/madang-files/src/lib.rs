@@ -45,6 +45,8 @@ pub struct FileStream {
 #[derive(Clone)]
 pub struct Files {
     store: Arc<dyn ObjectStore>,
+    /// The folder, when storage is local (one node owns it).
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl Files {
@@ -54,12 +56,59 @@ impl Files {
         let store = LocalFileSystem::new_with_prefix(root)?;
         Ok(Files {
             store: Arc::new(store),
+            local_root: Some(root.to_path_buf()),
         })
     }
 
     /// Any `object_store` backend (S3, memory, …).
     pub fn new(store: Arc<dyn ObjectStore>) -> Files {
-        Files { store }
+        Files {
+            store,
+            local_root: None,
+        }
+    }
+
+    /// Every stored key with its last change, for finding files nothing refers to.
+    pub async fn list(&self) -> Result<Vec<(String, std::time::SystemTime)>, FilesError> {
+        let mut out = Vec::new();
+        let mut listing = self.store.list(None);
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            let key = meta.location.to_string();
+            if object_path(&key).is_ok() {
+                out.push((key, std::time::SystemTime::from(meta.last_modified)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes the staging files an interrupted write leaves in local storage
+    /// (`<key>#<n>`, written before being renamed into place). Only safe when no write is
+    /// in flight, as at start-up. Returns how many were removed.
+    pub fn remove_interrupted_writes(&self) -> Result<usize, FilesError> {
+        let Some(root) = &self.local_root else {
+            return Ok(0);
+        };
+        let mut removed = 0;
+        for fan_out in std::fs::read_dir(root)? {
+            let fan_out = fan_out?;
+            if !fan_out.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in std::fs::read_dir(fan_out.path())? {
+                let entry = entry?;
+                if entry.file_name().to_string_lossy().contains('#') {
+                    std::fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Whether storage is a local folder (so one process owns it).
+    pub fn is_local(&self) -> bool {
+        self.local_root.is_some()
     }
 
     /// Writes bytes under a new random key.

@@ -199,6 +199,7 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
             }
         }
     }
+    sweep_unreferenced_files(&store, &files).await?;
     let state = AppState::new(store, files, config.site_config());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -286,6 +287,43 @@ async fn import_gnuboard(
     Ok(())
 }
 
+/// Removes stored files nothing refers to: what a crash leaves between storing an upload and
+/// committing its post. Local storage belongs to this process alone, so at start-up no write
+/// is in flight and every unreferenced file can go; shared storage keeps files younger than
+/// an hour, which another node may be about to commit.
+async fn sweep_unreferenced_files(store: &Store, files: &Files) -> Result<()> {
+    let interrupted = files
+        .remove_interrupted_writes()
+        .context("removing interrupted writes")?;
+    let referenced: std::collections::HashSet<String> =
+        store.referenced_storage_keys().await?.into_iter().collect();
+    let min_age = if files.is_local() {
+        std::time::Duration::ZERO
+    } else {
+        std::time::Duration::from_secs(3600)
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0usize;
+    for (key, modified) in files.list().await.context("listing stored files")? {
+        let old_enough = now.duration_since(modified).unwrap_or_default() >= min_age;
+        if !referenced.contains(&key) && old_enough {
+            files
+                .delete(&key)
+                .await
+                .context("removing an unreferenced file")?;
+            removed += 1;
+        }
+    }
+    if removed + interrupted > 0 {
+        tracing::info!(
+            removed,
+            interrupted,
+            "removed stored files nothing refers to (left by an interrupted upload)"
+        );
+    }
+    Ok(())
+}
+
 /// Lists problems without changing anything; exits non-zero when there are any.
 async fn check(site: &SiteArgs) -> Result<()> {
     let config = Config::resolve(site, None)?;
@@ -326,6 +364,18 @@ async fn check(site: &SiteArgs) -> Result<()> {
         }
         if missing > 20 {
             problems.push(format!("… {} more missing files", missing - 20));
+        }
+        let referenced: std::collections::HashSet<&String> = keys.iter().collect();
+        let unreferenced = files
+            .list()
+            .await?
+            .into_iter()
+            .filter(|(k, _)| !referenced.contains(k))
+            .count();
+        if unreferenced > 0 {
+            println!(
+                "note: {unreferenced} stored file(s) nothing refers to; the server removes them at its next start"
+            );
         }
         println!("checked {} stored files", keys.len());
     }

@@ -480,11 +480,6 @@ async fn acknowledged_writes_survive_sigkill() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known: posts are now written with their attachments in one transaction (no \
-            half-written post was seen in 20 kills), but a kill between storing a file and \
-            committing the post, or during object_store's own staging write (`<key>#1`), \
-            leaves an unreferenced stored file (0-2 per 20 kills); a sweep of unreferenced \
-            files is still to be written"]
 async fn no_half_written_post_or_orphaned_file_after_sigkill() {
     let started = Instant::now();
     let data = data_dir("orphans");
