@@ -56,10 +56,47 @@ impl PageMeta {
         }
     }
 
+    /// The same page in each UI language, for `<link rel="alternate" hreflang>`: English
+    /// unprefixed (also the `x-default`), Korean under `/ko`.
+    fn alternates(&self) -> Vec<(&'static str, String)> {
+        let Some(scheme_end) = self.canonical.find("://") else {
+            return Vec::new();
+        };
+        let path_start = self.canonical[scheme_end + 3..]
+            .find('/')
+            .map(|i| i + scheme_end + 3)
+            .unwrap_or(self.canonical.len());
+        let (origin, path) = self.canonical.split_at(path_start);
+        let plain = match path.strip_prefix("/ko") {
+            Some("") => "/",
+            Some(rest) if rest.starts_with('/') => rest,
+            _ => {
+                if path.is_empty() {
+                    "/"
+                } else {
+                    path
+                }
+            }
+        };
+        let english = format!("{origin}{plain}");
+        let korean = format!("{origin}/ko{plain}");
+        vec![
+            ("en", english.clone()),
+            ("ko", korean),
+            ("x-default", english),
+        ]
+    }
+
     /// The value for the template; the JSON-LD goes in as is (it is escaped for
     /// `<script>` already), everything else is escaped by the template.
     fn into_value(self) -> Value {
+        let alternates: Vec<Value> = self
+            .alternates()
+            .into_iter()
+            .map(|(lang, href)| minijinja::context! { lang => lang, href => href })
+            .collect();
         minijinja::context! {
+            alternates => alternates,
             canonical => self.canonical,
             title => self.title,
             description => self.description,

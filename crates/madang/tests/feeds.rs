@@ -585,3 +585,26 @@ async fn feedparser_reads_the_feeds_without_complaint() {
     }
     site.finish().await;
 }
+
+#[tokio::test]
+async fn pages_name_their_other_language_versions() {
+    let site = TestSite::demo().await;
+    let english = site.get("/b/advocacy").await.text();
+    assert!(
+        english
+            .contains(r#"<link rel="alternate" hreflang="en" href="http://127.0.0.1/b/advocacy">"#),
+        "{english}"
+    );
+    assert!(
+        english.contains(
+            r#"<link rel="alternate" hreflang="ko" href="http://127.0.0.1/ko/b/advocacy">"#
+        )
+    );
+    assert!(english.contains(
+        r#"<link rel="alternate" hreflang="x-default" href="http://127.0.0.1/b/advocacy">"#
+    ));
+    let korean = site.get("/ko/").await.text();
+    assert!(korean.contains(r#"hreflang="en" href="http://127.0.0.1/""#));
+    assert!(korean.contains(r#"hreflang="ko" href="http://127.0.0.1/ko/""#));
+    site.finish().await;
+}
