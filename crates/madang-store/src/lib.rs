@@ -23,6 +23,7 @@ mod editing;
 mod import;
 mod members;
 mod posts;
+mod resets;
 mod search;
 mod sessions;
 mod settings;
@@ -37,6 +38,7 @@ pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use resets::{PendingReset, RESET_SECONDS};
 pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };

@@ -26,6 +26,7 @@ pub mod i18n;
 mod middleware;
 mod ops;
 mod public;
+mod reset;
 mod search;
 mod seo;
 pub mod setup;
@@ -147,6 +148,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(ops::routes())
         .merge(account::routes())
+        .merge(reset::routes())
         .route(
             "/login/2fa",
             get(auth::second_step_form).post(auth::second_step_submit),
