@@ -239,3 +239,6 @@ reset-sent = If an account matches, a link to choose a new password has been sen
 reset-choose = Choose a new password for { $login }. Every device signed in to this account will be signed out.
 reset-save = Save the new password
 reset-done = Your password was changed. Please log in with it.
+admin-require-2fa = Administrators must use two-factor sign-in (until they turn it on, their administration rights wait)
+admin-must-enrol = This site requires two-factor sign-in for administrators: your administration rights return once you turn it on.
+admin-error-require-2fa-self = Turn on two-factor sign-in for your own account first (Account security); then you can require it for every administrator.

@@ -14,6 +14,11 @@ pub struct Session {
     /// The token every form of this session must carry.
     pub csrf_token: String,
     pub expires_at: i64,
+    /// Whether the member signs in with a second factor.
+    pub has_totp: bool,
+    /// An administrator whose powers wait until they turn on two-factor sign-in (set by
+    /// the web layer when the site requires it).
+    pub must_enrol: bool,
 }
 
 /// Why a sign-in was refused.
@@ -241,11 +246,22 @@ impl Store {
     /// The live session with this id hash, with the member's roles; `None` if it expired,
     /// was ended, or its member is blocked.
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<Session>> {
-        type Row = (i64, String, String, String, i64, bool, bool, String, i64);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            bool,
+            bool,
+            String,
+            i64,
+            bool,
+        );
         let row: Option<Row> = on_db!(self, |pool| {
             sqlx::query_as(
                 "SELECT m.id, m.login, m.nickname, m.email, m.level, m.is_super_admin, m.blocked,
-                    s.csrf_token, s.expires_at
+                    s.csrf_token, s.expires_at, m.totp_secret IS NOT NULL
                  FROM sessions s JOIN members m ON m.id = s.member_id
                  WHERE s.id_hash = $1 AND s.expires_at > $2",
             )
@@ -264,6 +280,7 @@ impl Store {
             blocked,
             csrf_token,
             expires_at,
+            has_totp,
         )) = row
         else {
             return Ok(None);
@@ -298,6 +315,8 @@ impl Store {
             viewer,
             csrf_token,
             expires_at,
+            has_totp,
+            must_enrol: false,
         }))
     }
 

@@ -139,6 +139,7 @@ async fn render_dashboard(
             switch_path => format!("{}/admin", lang.other().prefix()),
             csrf => session.csrf_token.clone(),
             site_name => state.store().setting(crate::SITE_NAME_SETTING).await?.unwrap_or_default(),
+            require_2fa => state.store().setting(crate::auth::REQUIRE_TWO_FACTOR).await?.is_some_and(|v| v == "1"),
             groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
@@ -182,6 +183,25 @@ async fn save_settings(
         .set_site_setting(
             crate::SITE_NAME_SETTING,
             name,
+            actor,
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    let require = if field(&fields, "require_2fa") == "1" {
+        "1"
+    } else {
+        "0"
+    };
+    if require == "1" && !session.has_totp {
+        // Otherwise the setting would take this administrator's own rights away at once.
+        let message = i18n::text(lang, "admin-error-require-2fa-self");
+        return render_dashboard(&state, lang, &current, Some(message)).await;
+    }
+    state
+        .store()
+        .set_site_setting(
+            crate::auth::REQUIRE_TWO_FACTOR,
+            require,
             actor,
             jiff::Timestamp::now(),
         )

@@ -118,7 +118,19 @@ pub(crate) async fn load_session(
             .session(&id_hash, jiff::Timestamp::now().as_second())
             .await
         {
-            Ok(Some(session)) => {
+            Ok(Some(mut session)) => {
+                // When the site requires it, an administrator without a second factor keeps
+                // their account but not their powers until they turn it on.
+                let powers = session.member.is_super_admin
+                    || !session.viewer.board_admin_of.is_empty()
+                    || !session.viewer.group_admin_of.is_empty();
+                if powers && !session.has_totp && requires_two_factor(&state).await {
+                    session.viewer.is_super_admin = false;
+                    session.viewer.board_admin_of.clear();
+                    session.viewer.group_admin_of.clear();
+                    session.member.is_super_admin = false;
+                    session.must_enrol = true;
+                }
                 current = CurrentSession {
                     session: Some(Arc::new(session)),
                     id_hash: Some(id_hash),
@@ -133,6 +145,19 @@ pub(crate) async fn load_session(
     // The error layer renders pages outside this layer; it reads the session from here.
     response.extensions_mut().insert(current);
     response
+}
+
+/// The site setting that makes two-factor sign-in compulsory for administrators.
+pub const REQUIRE_TWO_FACTOR: &str = "require_2fa_for_admins";
+
+async fn requires_two_factor(state: &AppState) -> bool {
+    state
+        .store()
+        .setting(REQUIRE_TWO_FACTOR)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|v| v == "1")
 }
 
 /// Refuses state-changing requests that another site started: the browser's

@@ -26,6 +26,7 @@ pub(crate) struct MeView {
     pub nickname: String,
     pub csrf: String,
     pub is_super_admin: bool,
+    pub must_enrol: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +77,7 @@ impl SiteView {
             nickname: s.member.nickname.clone(),
             csrf: s.csrf_token.clone(),
             is_super_admin: s.member.is_super_admin,
+            must_enrol: s.must_enrol,
         });
         SiteView {
             name,

@@ -205,3 +205,71 @@ async fn a_challenge_wears_out_and_cannot_be_forged() {
     );
     site.finish().await;
 }
+
+#[tokio::test]
+async fn the_site_can_require_two_factor_sign_in_for_administrators() {
+    let site = TestSite::demo().await;
+    let boss = site.member("boss", 10, true).await;
+    let editor = site.member("editor", 2, false).await;
+    let advocacy = site.store().board("advocacy").await.unwrap().unwrap();
+    site.store()
+        .add_board_admin(advocacy.id, editor.id, (None, "test"), 0)
+        .await
+        .unwrap();
+    let b = site.login("boss").await;
+    // Not before the administrator has it: they would lock themselves out.
+    let refused = site
+        .post_as(
+            "/admin/settings",
+            &b,
+            &[
+                ("csrf", &b.csrf),
+                ("site_name", "NKHR"),
+                ("require_2fa", "1"),
+            ],
+        )
+        .await;
+    assert!(
+        refused
+            .text()
+            .contains("Turn on two-factor sign-in for your own account first")
+    );
+    let secret = madang_core::totp::new_secret();
+    site.store()
+        .enable_totp(boss.id, &secret, 0, &[], "", 0)
+        .await
+        .unwrap();
+    let b = site.login_with_code("boss", &secret).await;
+    let saved = site
+        .post_as(
+            "/admin/settings",
+            &b,
+            &[
+                ("csrf", &b.csrf),
+                ("site_name", "NKHR"),
+                ("require_2fa", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+
+    // The board administrator without a second factor keeps the account, not the powers.
+    let e = site.login("editor").await;
+    let page = site.get_as("/b/advocacy", &e.cookie).await.text();
+    assert!(page.contains("This site requires two-factor sign-in for administrators"));
+    assert_eq!(
+        site.get_as("/b/advocacy/write", &e.cookie).await.status,
+        403
+    );
+    let editor_secret = madang_core::totp::new_secret();
+    site.store()
+        .enable_totp(editor.id, &editor_secret, 0, &[], "", 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        site.get_as("/b/advocacy/write", &e.cookie).await.status,
+        200,
+        "powers back once enrolled"
+    );
+    site.finish().await;
+}

@@ -240,6 +240,61 @@ impl TestSite {
         Browser { cookie, csrf }
     }
 
+    /// Signs in a member who has two-factor sign-in, with the app's next code.
+    pub async fn login_with_code(&self, login: &str, secret: &str) -> Browser {
+        let page = self
+            .post_form(
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", "correct horse battery"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303);
+        let challenge = page
+            .header("set-cookie")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let key = madang_core::totp::base32_decode(secret).unwrap();
+        let code = format!(
+            "{:06}",
+            madang_core::totp::code(&key, jiff::Timestamp::now().as_second() / 30 + 1)
+        );
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("code", &code)
+            .finish();
+        let done = self
+            .send(
+                Request::post("/login/2fa?next=%2F")
+                    .header("cookie", &challenge)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(done.status, 303, "second step of {login}");
+        let cookie = done
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find(|v| v.starts_with("madang_session="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let home = self.get_as("/", &cookie).await.text();
+        let csrf = between(&home, "name=\"csrf\" value=\"", "\"")
+            .unwrap()
+            .to_owned();
+        Browser { cookie, csrf }
+    }
+
     /// GET with a session cookie.
     pub async fn get_as(&self, path: &str, cookie: &str) -> Page {
         self.send(
