@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::ClientAddr;
+use crate::extract::{form_fields, trimmed};
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
@@ -20,20 +21,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         .route("/account/2fa", get(page))
         .route("/account/2fa/enable", post(enable))
         .route("/account/2fa/disable", post(disable))
-}
-
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
 }
 
 /// Renders the page; `secret` is the candidate secret while enrolling, `codes` the new
@@ -106,14 +93,14 @@ async fn enable(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = current.check_csrf(field(&fields, "csrf"))?;
-    let secret = field(&fields, "secret").to_owned();
+    let fields = form_fields(&body);
+    let session = current.check_csrf(trimmed(&fields, "csrf"))?;
+    let secret = trimmed(&fields, "secret").to_owned();
     if madang_core::totp::base32_decode(&secret).is_none_or(|s| s.len() < 16) {
         return Err(AppError::BadRequest("account-2fa-bad-secret"));
     }
     let now = jiff::Timestamp::now().as_second();
-    let Some(step) = madang_core::totp::verify(&secret, field(&fields, "code"), now, 0) else {
+    let Some(step) = madang_core::totp::verify(&secret, trimmed(&fields, "code"), now, 0) else {
         return render(
             &state,
             lang,
@@ -145,13 +132,13 @@ async fn disable(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = current.check_csrf(field(&fields, "csrf"))?;
+    let fields = form_fields(&body);
+    let session = current.check_csrf(trimmed(&fields, "csrf"))?;
     let Some(secret) = state.store().totp_secret(session.member.id).await? else {
         return Ok(Redirect::to(&format!("{}/account/2fa", lang.prefix())).into_response());
     };
     let now = jiff::Timestamp::now().as_second();
-    if madang_core::totp::verify(&secret, field(&fields, "code"), now, 0).is_none() {
+    if madang_core::totp::verify(&secret, trimmed(&fields, "code"), now, 0).is_none() {
         return render(
             &state,
             lang,

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
+use crate::extract::{form_fields, trimmed};
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
@@ -25,20 +26,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/boards", post(create_board))
         .route("/admin/boards/{slug}", get(board_form).post(save_board))
         .route("/admin/members/{login}", post(save_member))
-}
-
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
 }
 
 /// The super administrator's session, after checking the form's token when there is one.
@@ -57,7 +44,7 @@ fn super_admin<'a>(
 }
 
 fn level_field(fields: &[(String, String)], name: &str) -> Result<Level, &'static str> {
-    field(fields, name)
+    trimmed(fields, name)
         .parse::<i64>()
         .ok()
         .and_then(Level::new)
@@ -65,7 +52,7 @@ fn level_field(fields: &[(String, String)], name: &str) -> Result<Level, &'stati
 }
 
 fn number_field(fields: &[(String, String)], name: &str, max: u32) -> Result<u32, &'static str> {
-    field(fields, name)
+    trimmed(fields, name)
         .parse::<u32>()
         .ok()
         .filter(|n| *n <= max)
@@ -74,11 +61,11 @@ fn number_field(fields: &[(String, String)], name: &str, max: u32) -> Result<u32
 
 /// Reads the board settings part of a form.
 fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static str> {
-    let title = field(fields, "title");
+    let title = trimmed(fields, "title");
     if title.is_empty() || title.chars().count() > 100 {
         return Err("admin-error-title");
     }
-    let group_id = match field(fields, "group") {
+    let group_id = match trimmed(fields, "group") {
         "" => None,
         id => Some(id.parse::<i64>().map_err(|_| "admin-error-group")?),
     };
@@ -88,7 +75,7 @@ fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static
         title_len: number_field(fields, "title_len", 1000)?,
         excerpt_len: number_field(fields, "excerpt_len", 100_000)?,
         page_size: number_field(fields, "page_size", 200)?.max(1),
-        list_order: ListOrder::parse(field(fields, "list_order")),
+        list_order: ListOrder::parse(trimmed(fields, "list_order")),
         levels: BoardLevels {
             list: level_field(fields, "level_list")?,
             read: level_field(fields, "level_read")?,
@@ -165,9 +152,9 @@ async fn save_settings(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
-    let name = field(&fields, "site_name");
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let name = trimmed(&fields, "site_name");
     if name.is_empty() || name.chars().count() > 200 {
         let message = i18n::text(lang, "admin-error-site-name");
         return render_dashboard(&state, lang, &current, Some(message)).await;
@@ -187,7 +174,7 @@ async fn save_settings(
             jiff::Timestamp::now(),
         )
         .await?;
-    let require = if field(&fields, "require_2fa") == "1" {
+    let require = if trimmed(&fields, "require_2fa") == "1" {
         "1"
     } else {
         "0"
@@ -217,11 +204,11 @@ async fn create_board(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
-    let slug = field(&fields, "slug").to_owned();
-    let title = field(&fields, "title").to_owned();
-    let group_id = match field(&fields, "group") {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let slug = trimmed(&fields, "slug").to_owned();
+    let title = trimmed(&fields, "title").to_owned();
+    let group_id = match trimmed(&fields, "group") {
         "" => None,
         id => id.parse::<i64>().ok(),
     };
@@ -314,8 +301,8 @@ async fn save_board(
     PathParts(slug): PathParts<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let board = state
         .store()
         .board(&slug)
@@ -347,10 +334,10 @@ async fn save_member(
     PathParts(login): PathParts<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
-    let session = super_admin(&current, Some(field(&fields, "csrf")))?;
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let level = level_field(&fields, "level").map_err(AppError::BadRequest)?;
-    let blocked = field(&fields, "blocked") == "1";
+    let blocked = trimmed(&fields, "blocked") == "1";
     let member = state
         .store()
         .member_by_login(&login)

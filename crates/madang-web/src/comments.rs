@@ -11,21 +11,8 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
+use crate::extract::{field, form_fields};
 use crate::i18n::Lang;
-
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
 
 fn refusal_key(refusal: &CommentRefusal) -> &'static str {
     match refusal {
@@ -47,7 +34,7 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let post_id: i64 = post_id.parse().map_err(|_| AppError::NotFound)?;
-    let fields = fields(&body);
+    let fields = form_fields(&body);
     let session = current.check_csrf(field(&fields, "csrf"))?;
     let viewer = current.viewer();
     let board = state
@@ -111,7 +98,7 @@ pub(crate) async fn delete(
 ) -> Result<Response, AppError> {
     let post_id: i64 = post_id.parse().map_err(|_| AppError::NotFound)?;
     let comment_id: i64 = comment_id.parse().map_err(|_| AppError::NotFound)?;
-    let fields = fields(&body);
+    let fields = form_fields(&body);
     let session = current.check_csrf(field(&fields, "csrf"))?;
     let viewer = current.viewer();
     let board = state

@@ -39,3 +39,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(addr))
     }
 }
+
+/// The fields of a small urlencoded form, read by hand so repeated keys (several target
+/// boards) survive and a malformed body is just empty fields.
+pub(crate) fn form_fields(body: &axum::body::Bytes) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A form field's value as typed, or "" (passwords keep their spaces).
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// A form field's value without surrounding whitespace, or "".
+pub(crate) fn trimmed<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    field(fields, name).trim()
+}

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
+use crate::extract::{field, form_fields};
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
@@ -22,20 +23,6 @@ pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/login/reset", get(request_form).post(request_submit))
         .route("/login/reset/{token}", get(reset_form).post(reset_submit))
-}
-
-fn fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 fn token_hash(token: &str) -> String {
@@ -80,7 +67,7 @@ async fn request_submit(
     ClientAddr(addr): ClientAddr,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let fields = fields(&body);
+    let fields = form_fields(&body);
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
@@ -127,7 +114,7 @@ async fn reset_submit(
         .pending_reset(&hash, now)
         .await?
         .ok_or(AppError::NotFound)?;
-    let fields = fields(&body);
+    let fields = form_fields(&body);
     let action = format!("{}/login/reset/{token}", lang.prefix());
     let again = |error: String| {
         context! { step => "choose", action => action.clone(), login => pending.login.clone(), needs_code => pending.has_totp, error => error }

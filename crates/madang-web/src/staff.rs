@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::PathParts;
+use crate::extract::{field, form_fields};
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
@@ -547,22 +548,6 @@ pub(crate) async fn edit_submit(
     )
     .await?;
     Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
-}
-
-/// The fields of a small staff form, read by hand so repeated keys (several target
-/// boards) survive.
-fn form_fields(body: &Bytes) -> Vec<(String, String)> {
-    form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 /// POST /b/{slug}/{id}/{action} for delete, restore, pin and unpin.
