@@ -194,10 +194,20 @@ impl Store {
         } else {
             "post_search.rowid DESC"
         };
-        let window_sql = format!(
-            "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY {newest} LIMIT {window}",
-            filters.join(" AND ")
-        );
+        let window_sql = if postgres {
+            // PostgreSQL ranks only the window's rows: ranking every match first (each a
+            // large tsvector to read) made common words cost seconds.
+            format!(
+                "SELECT w.id, {score}, w.published_at FROM (SELECT p.id, p.published_at FROM {from}
+                 WHERE {} ORDER BY {newest} LIMIT {window}) w JOIN posts p ON p.id = w.id ORDER BY w.id DESC",
+                filters.join(" AND ")
+            )
+        } else {
+            format!(
+                "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY {newest} LIMIT {window}",
+                filters.join(" AND ")
+            )
+        };
         let mut matches: Vec<(i64, f64, i64)> = on_db!(self, |pool| {
             let mut query = sqlx::query_as(&window_sql);
             for bind in &binds {
