@@ -156,7 +156,9 @@ fn window(hits: &[Hit], graphemes: &[(usize, &str)], max: usize) -> (usize, usiz
     }
     if end < total
         && !is_space(end)
-        && let Some(space) = (end.saturating_sub(SNAP).max(last_hit)..end)
+        // Not before `start` either: it may have moved forward above, and a window whose
+        // end is before its start cannot be sliced (found by fuzzing).
+        && let Some(space) = (end.saturating_sub(SNAP).max(last_hit).max(start)..end)
             .rev()
             .find(|&i| is_space(i))
     {
@@ -194,6 +196,22 @@ mod tests {
 
     fn snip(text: &str, query: &str, max: usize) -> String {
         snippet(text, &parse_query(query).unwrap(), max)
+    }
+
+    /// Found by `fuzz/` (search_query): with a window narrower than the snap distance the
+    /// start moved to a space after the space the end moved back to, and slicing panicked.
+    #[test]
+    fn a_narrow_window_never_ends_before_it_starts() {
+        let text = " \u{4} \u{4} \u{4} \u{4} \u{4}  \u{4} +  \u{4} \u{4}  \u{4} +  \u{4} righn+#";
+        let out = snip(text, text, 4);
+        let shown = out.replace("<mark>", "").replace("</mark>", "");
+        assert!(shown.chars().count() <= 4 + 2, "{out:?}");
+        // The same crash, minimised by `cargo fuzz tmin`.
+        let _ = snip("+ ighn", "+ ighn", 4);
+        for max in 1..12 {
+            let _ = snip("ab cd ef gh ij kl mn righn", "righn", max);
+            let _ = snip("a b c d e f g h i j k l m n o p", "zzz", max);
+        }
     }
 
     #[test]
