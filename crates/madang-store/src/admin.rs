@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use madang_core::{Board, BoardLevels, Level, ListOrder, Member, NewBoard};
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::editing::ActorRef;
 use crate::settings::bump_generation;
@@ -59,7 +60,7 @@ impl Store {
         };
         let target = format!("board:{}", board.slug);
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             audit!(
                 tx,
                 now.as_second(),
@@ -113,7 +114,7 @@ impl Store {
         let detail = format!("{old} → {new}");
         let l = &s.levels;
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE boards SET title = $1, group_id = $2, title_len = $3, excerpt_len = $4,
                     page_size = $5, list_order = $6, level_list = $7, level_read = $8,
@@ -199,7 +200,7 @@ impl Store {
         let target = format!("member:{member_id}");
         let detail = format!("level={} blocked={blocked}", level.get());
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE members SET level = $1, blocked = $2 WHERE id = $3")
                 .bind(level.get())
                 .bind(blocked)
@@ -245,7 +246,7 @@ impl Store {
         let target = format!("setting:{key}");
         let detail = format!("{before} → {value}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO settings (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",

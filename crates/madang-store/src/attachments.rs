@@ -3,6 +3,7 @@
 
 use madang_core::Attachment;
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db};
@@ -70,7 +71,7 @@ impl Store {
              RETURNING {COLUMNS}"
         );
         let row: AttachmentRow = on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM posts WHERE id = $1")
                 .bind(post_id)
                 .fetch_optional(&mut *tx)
@@ -132,7 +133,7 @@ impl Store {
     /// (downloads are rare next to page views, which are not shown fresh).
     pub async fn count_download(&self, attachment_id: i64) -> Result<()> {
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE attachments SET downloads = downloads + 1 WHERE id = $1")
                 .bind(attachment_id)
                 .execute(&mut *tx)

@@ -3,6 +3,7 @@
 use madang_core::slug::validate_board_slug;
 use madang_core::{Board, BoardLevels, Group, Level, ListOrder, NewBoard};
 
+use crate::BeginWrite;
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db};
 
@@ -63,7 +64,7 @@ impl Store {
     pub async fn create_group(&self, slug: &str, title: &str) -> Result<Group> {
         validate_board_slug(slug).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let (id, position): (i64, i64) = on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row = sqlx::query_as(
                 "INSERT INTO menu_groups (slug, title, position)
                  VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM menu_groups))
@@ -114,7 +115,7 @@ impl Store {
         }
         let l = &new.levels;
         let id: Option<(i64,)> = on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id = sqlx::query_as(
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::editing::ActorRef;
 use crate::settings::bump_generation;
@@ -56,7 +57,7 @@ impl Store {
         };
         let at = now.as_second();
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if let Some(author) = actor.id {
                 let (recent,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at > $2",
@@ -177,7 +178,7 @@ impl Store {
         };
         let target = format!("comment:{comment_id}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
             )

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use madang_core::{Post, PostBody};
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db};
@@ -67,7 +68,7 @@ impl Store {
         };
         let target = format!("post:{post_id}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let before: Option<(String, String)> = sqlx::query_as(
                 "SELECT title, body_html FROM posts WHERE id = $1 AND deleted_at IS NULL",
             )
@@ -139,7 +140,7 @@ impl Store {
         let target = format!("post:{post_id}");
         let action = if pinned { "post.pin" } else { "post.unpin" };
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done =
                 sqlx::query("UPDATE posts SET pinned = $1 WHERE id = $2 AND deleted_at IS NULL")
                     .bind(pinned)
@@ -170,7 +171,7 @@ impl Store {
         };
         let target = format!("post:{post_id}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64, String, String)> = sqlx::query_as(
                 "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL
                  RETURNING board_id, status, title",
@@ -215,7 +216,7 @@ impl Store {
         let target = format!("post:{post_id}");
         let oldest = now.as_second() - RESTORE_DAYS * 24 * 3600;
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64, String, String)> = sqlx::query_as(
                 "UPDATE posts SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at >= $2
                  RETURNING board_id, status, title",

@@ -18,6 +18,7 @@ use madang_core::copy_line::Transfer;
 use madang_core::slug::validate_board_slug;
 use sqlx::{Postgres, Sqlite, Transaction};
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::settings::bump_generation;
 use crate::{Db, Result, Store, StoreError, on_db, ts};
@@ -278,8 +279,8 @@ impl Store {
     /// site, such as `gnuboard5:g5a/g5_`).
     pub async fn begin_import(&self, source: &str, now: Timestamp) -> Result<ImportSession> {
         let tx = match &self.db {
-            Db::Sqlite(pool) => ImportTx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => ImportTx::Postgres(pool.begin().await?),
+            Db::Sqlite(pool) => ImportTx::Sqlite(pool.begin_write().await?),
+            Db::Postgres(pool) => ImportTx::Postgres(pool.begin_write().await?),
         };
         Ok(ImportSession {
             tx,

@@ -6,6 +6,7 @@ use madang_core::copy_line::{self, CopyLineLanguage, Transfer};
 use madang_core::text::plain_text;
 use madang_core::{Board, ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db, ts};
@@ -242,7 +243,7 @@ impl Store {
             ));
         }
         let ids: Vec<i64> = on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let mut ids = Vec::with_capacity(prepared.len());
             for (new, files, title, html, text, search_title, search_body, links) in &prepared {
                 let actor = Actor {
@@ -489,7 +490,7 @@ impl Store {
             return Err(StoreError::Invalid("choose at least one board".into()));
         }
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let source_sql =
                 format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL");
             let source: PostRow = sqlx::query_as(&source_sql)

@@ -2,6 +2,7 @@
 //! per account per hour. A reset never bypasses two-factor sign-in: the web layer asks for a
 //! code first when the account has one.
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::{Result, Store, on_db};
 
@@ -34,7 +35,7 @@ impl Store {
             return Ok(None);
         }
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let member: Option<(i64, String, String)> = sqlx::query_as(
                 "SELECT id, login, nickname FROM members
                  WHERE (login_key = $1 OR (email <> '' AND LOWER(email) = $1)) AND blocked = FALSE",
@@ -112,7 +113,7 @@ impl Store {
         ip: &str,
     ) -> Result<bool> {
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64,)> = sqlx::query_as(
                 "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
                  RETURNING member_id",

@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 use madang_core::search::{SearchQuery, index_terms};
 
+use crate::BeginWrite;
 use crate::{Db, Result, Store, on_db, ts};
 
 /// The version of the terms `madang_core::search` makes. Bump it when the tokenizer
@@ -306,7 +307,7 @@ impl Store {
             let Some(last) = batch.last() else { break };
             after = last.0;
             on_db!(self, |pool| {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 for (id, title, body_text) in &batch {
                     let (title_terms, body_terms) = terms_of(title, body_text);
                     sqlx::query("UPDATE posts SET search_title = $1, search_body = $2, search_version = $3 WHERE id = $4")

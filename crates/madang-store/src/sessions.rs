@@ -3,6 +3,7 @@
 use madang_core::permission::Viewer;
 use madang_core::{Level, Member};
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::{Result, Store, StoreError, on_db};
 
@@ -116,7 +117,7 @@ impl Store {
         };
         let target = format!("login:{key}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO login_attempts (at, login_key, ip, success) VALUES ($1, $2, $3, $4)",
             )
@@ -196,7 +197,7 @@ impl Store {
             name: "",
         };
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE members SET password_hash = $1 WHERE id = $2")
                 .bind(hash)
                 .bind(member_id)
@@ -362,7 +363,7 @@ impl Store {
         };
         let target = format!("member:{}", member.id);
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE members SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
                 .bind(member.id)
@@ -393,7 +394,7 @@ impl Store {
         let target = format!("board:{board_id}");
         let detail = format!("member:{member_id}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO board_admins (board_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(board_id)
                 .bind(member_id)

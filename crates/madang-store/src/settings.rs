@@ -1,5 +1,6 @@
 //! Site settings (key/value) and the site generation.
 
+use crate::BeginWrite;
 use crate::{Result, Store, on_db};
 
 /// The setting that counts writes; cached pages are keyed by it.
@@ -20,7 +21,7 @@ impl Store {
     /// Writes a setting and bumps the generation.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO settings (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",

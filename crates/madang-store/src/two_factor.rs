@@ -1,6 +1,7 @@
 //! Two-factor sign-in: enrolment, codes, recovery codes, and the challenge between the
 //! password step and the code step. Every change is audited.
 
+use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::{Result, Store, StoreError, on_db};
 
@@ -44,7 +45,7 @@ impl Store {
     ) -> Result<()> {
         let target = format!("member:{member_id}");
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let (name,): (String,) = sqlx::query_as("SELECT nickname FROM members WHERE id = $1")
                 .bind(member_id)
                 .fetch_optional(&mut *tx)
@@ -91,7 +92,7 @@ impl Store {
             name: actor.1,
         };
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE members SET totp_secret = NULL, totp_last_step = 0 WHERE id = $1")
                 .bind(member_id)
                 .execute(&mut *tx)
@@ -137,7 +138,7 @@ impl Store {
         ip: &str,
     ) -> Result<SecondStep> {
         on_db!(self, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: Option<(i64, i64, i64)> = sqlx::query_as(
                 "SELECT member_id, expires_at, attempts FROM login_challenges WHERE id_hash = $1",
             )
