@@ -10,7 +10,7 @@ use madang_store::{ActorRef, CommentRefusal, NewComment};
 use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
-use crate::extract::{ClientAddr, PathParts};
+use crate::extract::{ClientAddr, PathParts, path_id};
 use crate::extract::{field, form_fields};
 use crate::i18n::Lang;
 
@@ -33,7 +33,7 @@ pub(crate) async fn create(
     PathParts((slug, post_id)): PathParts<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let post_id: i64 = post_id.parse().map_err(|_| AppError::NotFound)?;
+    let post_id = path_id(&post_id)?;
     let fields = form_fields(&body);
     let session = current.check_csrf(field(&fields, "csrf"))?;
     let viewer = current.viewer();
@@ -96,8 +96,8 @@ pub(crate) async fn delete(
     PathParts((slug, post_id, comment_id)): PathParts<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let post_id: i64 = post_id.parse().map_err(|_| AppError::NotFound)?;
-    let comment_id: i64 = comment_id.parse().map_err(|_| AppError::NotFound)?;
+    let post_id = path_id(&post_id)?;
+    let comment_id = path_id(&comment_id)?;
     let fields = form_fields(&body);
     let session = current.check_csrf(field(&fields, "csrf"))?;
     let viewer = current.viewer();

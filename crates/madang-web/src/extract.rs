@@ -61,3 +61,18 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 pub(crate) fn trimmed<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     field(fields, name).trim()
 }
+
+/// The value of one query parameter; invalid UTF-8 is replaced, so it then fails parsing.
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A numeric id from the path; anything else (including numbers beyond i64) is not found.
+pub(crate) fn path_id(text: &str) -> Result<i64, crate::error::AppError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(crate::error::AppError::NotFound)
+}

@@ -14,7 +14,7 @@ use minijinja::context;
 use crate::AppState;
 use crate::auth::CurrentSession;
 use crate::error::AppError;
-use crate::extract::PathParts;
+use crate::extract::{PathParts, path_id, query_param};
 use crate::i18n::Lang;
 use crate::views::{AttachmentView, BoardView, PostItemView, SiteView};
 
@@ -22,13 +22,6 @@ use crate::views::{AttachmentView, BoardView, PostItemView, SiteView};
 const HOME_LATEST: usize = 5;
 /// The highest page number accepted in a list address.
 const MAX_PAGE: u32 = 1_000_000;
-
-/// The value of one query parameter; invalid UTF-8 is replaced, so it then fails parsing.
-fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(query?.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
 
 /// Parses `page=`: absent means 1; anything but a whole number from 1 up is a bad request.
 fn page_number(query: Option<&str>) -> Result<u32, AppError> {
@@ -41,14 +34,6 @@ fn page_number(query: Option<&str>) -> Result<u32, AppError> {
             .filter(|n| (1..=MAX_PAGE).contains(n))
             .ok_or(AppError::BadRequest("invalid-page-number")),
     }
-}
-
-/// A numeric id from the path; anything else (including numbers beyond i64) is not found.
-fn path_id(text: &str) -> Result<i64, AppError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
 }
 
 fn render(

@@ -16,7 +16,7 @@ use minijinja::context;
 use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
-use crate::extract::PathParts;
+use crate::extract::{PathParts, path_id};
 use crate::extract::{field, form_fields};
 use crate::i18n::{self, Lang};
 use crate::views::SiteView;
@@ -142,13 +142,6 @@ fn links_of(text: &str) -> Result<Vec<String>, &'static str> {
 
 async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, AppError> {
     state.store().board(slug).await?.ok_or(AppError::NotFound)
-}
-
-fn path_id(text: &str) -> Result<i64, AppError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
 }
 
 #[allow(clippy::too_many_arguments)]
