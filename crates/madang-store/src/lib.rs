@@ -68,6 +68,17 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
 }
 
+/// A connection pool's state.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+}
+
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -196,6 +207,15 @@ impl Store {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         }
+    }
+
+    /// The connection pool's state now, for metrics.
+    pub fn pool_stats(&self) -> PoolStats {
+        on_db!(self, |pool| PoolStats {
+            size: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        })
     }
 
     /// Closes every connection; call before the process exits.

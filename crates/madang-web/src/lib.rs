@@ -23,6 +23,7 @@ pub mod error;
 mod extract;
 mod feeds;
 pub mod i18n;
+mod metrics;
 mod middleware;
 mod ops;
 mod public;
@@ -35,6 +36,7 @@ pub mod theme;
 mod views;
 
 pub use i18n::Lang;
+pub use metrics::{Metrics, metrics_app};
 pub use views::SITE_NAME as SITE_NAME_SETTING;
 
 /// Site-wide facts the handlers need, fixed at start-up.
@@ -76,6 +78,7 @@ struct Inner {
     config: SiteConfig,
     theme: theme::Theme,
     page_cache: cache::PageCache,
+    metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
                 config,
                 theme,
                 page_cache: cache::PageCache::default(),
+                metrics: metrics::Metrics::default(),
             }),
         }
     }
@@ -111,6 +115,11 @@ impl AppState {
     /// This node's page cache.
     pub fn page_cache(&self) -> &cache::PageCache {
         &self.inner.page_cache
+    }
+
+    /// This process's metrics.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
     }
 
     pub(crate) fn theme(&self) -> &theme::Theme {
@@ -145,6 +154,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))
+        .route("/metrics", get(metrics::metrics_for_admins))
         .merge(admin::routes())
         .merge(ops::routes())
         .merge(account::routes())
@@ -183,7 +193,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(auth::same_origin_writes))
         // Outermost of the routed layers, so the route pattern is known (never the raw
         // path, which can hold a setup token).
-        .layer(axum::middleware::from_fn(ops::request_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::request_log,
+        ))
         .with_state(state.clone());
     // The outer router has no routes of its own: its layers run before the inner router
     // matches, which lets the language layer strip `/ko` from the path first. Outermost

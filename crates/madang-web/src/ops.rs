@@ -35,7 +35,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Gives every request an id (kept from a trusted proxy's `X-Request-Id` when it looks
 /// like one), logs one line per request with the route pattern — never the query string,
 /// which can hold search words or tokens — and returns the id in `X-Request-Id`.
-pub(crate) async fn request_log(request: Request, next: Next) -> Response {
+pub(crate) async fn request_log(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let id = request
         .headers()
@@ -62,7 +66,19 @@ pub(crate) async fn request_log(request: Request, next: Next) -> Response {
         next.run(request).await
     };
     let status = response.status().as_u16();
-    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    let millis = seconds * 1000.0;
+    let metrics = state.metrics();
+    metrics.record(method.as_str(), &route, status, seconds);
+    match response
+        .headers()
+        .get("x-madang-cache")
+        .map(|v| v.as_bytes())
+    {
+        Some(b"hit") => metrics.record_cache(true),
+        Some(b"miss") => metrics.record_cache(false),
+        _ => {}
+    }
     let _entered = span.enter();
     if status >= 500 {
         tracing::error!(%method, route, status, millis, "request failed");

@@ -31,6 +31,8 @@ pub struct FileConfig {
     /// The site's public address (`https://nkhr.example`), for absolute links in feeds,
     /// the sitemap and canonical URLs. Unset, the request's Host is used.
     pub base_url: Option<String>,
+    /// A second address serving only `/metrics`, without sign-in (keep it private).
+    pub metrics_listen: Option<String>,
 }
 
 /// The resolved configuration.
@@ -42,6 +44,7 @@ pub struct Config {
     pub time_zone: String,
     pub copy_line_language: String,
     pub base_url: Option<String>,
+    pub metrics_listen: Option<String>,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -52,6 +55,15 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 impl Config {
     /// Resolves the configuration; `listen` is the `serve` flag (or environment) if given.
     pub fn resolve(args: &SiteArgs, listen: Option<String>) -> Result<Config> {
+        Config::resolve_serve(args, listen, None)
+    }
+
+    /// Resolves the configuration of `serve`, whose flags can also name the metrics address.
+    pub fn resolve_serve(
+        args: &SiteArgs,
+        listen: Option<String>,
+        metrics_listen: Option<String>,
+    ) -> Result<Config> {
         let data_dir = args
             .data_dir
             .clone()
@@ -99,8 +111,15 @@ impl Config {
             }
             None => None,
         };
+        let metrics_listen = metrics_listen.or(file.metrics_listen);
+        if let Some(address) = &metrics_listen
+            && address.parse::<std::net::SocketAddr>().is_err()
+        {
+            bail!("the metrics address must be HOST:PORT, like 127.0.0.1:9100 (got {address:?})");
+        }
         Ok(Config {
             base_url,
+            metrics_listen,
             listen: listen
                 .or(file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.into()),

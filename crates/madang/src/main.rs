@@ -31,6 +31,11 @@ enum Command {
         /// Create the example site (the seed's NKHR pages) if it is not there yet.
         #[arg(long)]
         demo: bool,
+        /// A second address serving Prometheus `/metrics` without sign-in; bind it to
+        /// loopback or a private network. (On the main address, `/metrics` needs a super
+        /// administrator.)
+        #[arg(long, env = "MADANG_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// List problems in the site's data without changing anything: schema version, database
     /// consistency, files the posts refer to that storage lacks.
@@ -127,7 +132,11 @@ async fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, demo } => serve(&cli.site, listen, demo).await,
+        Command::Serve {
+            listen,
+            demo,
+            metrics_listen,
+        } => serve(&cli.site, listen, metrics_listen, demo).await,
         Command::User { action } => user(&cli.site, action).await,
         Command::Reindex { all } => reindex(&cli.site, all).await,
         Command::Check => check(&cli.site).await,
@@ -172,9 +181,14 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Result<()> {
+async fn serve(
+    site: &SiteArgs,
+    listen: Option<String>,
+    metrics_listen: Option<String>,
+    with_demo: bool,
+) -> Result<()> {
     let started = std::time::Instant::now();
-    let config = Config::resolve(site, listen)?;
+    let config = Config::resolve_serve(site, listen, metrics_listen)?;
     let addr: SocketAddr = config
         .listen
         .parse()
@@ -217,6 +231,21 @@ async fn serve(site: &SiteArgs, listen: Option<String>, with_demo: bool) -> Resu
         "Madang is serving http://{local}/ (ready in {} ms)",
         started.elapsed().as_millis()
     );
+    if let Some(address) = &config.metrics_listen {
+        let metrics_listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("listening for metrics on {address}"))?;
+        tracing::info!(
+            "metrics at http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        let metrics = madang_web::metrics_app(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, metrics).await {
+                tracing::error!(error = %e, "the metrics address stopped");
+            }
+        });
+    }
     let app = madang_web::app(state.clone());
     // With the peer address, so rate limits and the audit log see who is asking.
     axum::serve(

@@ -396,3 +396,79 @@ async fn health_checks_and_request_ids() {
     assert_eq!(site.get("/healthz").await.status, 200);
     site.finish().await;
 }
+
+#[tokio::test]
+async fn metrics_count_routes_and_cache_hits_and_need_a_super_administrator() {
+    let site = TestSite::demo().await;
+    site.member("editor", 5, false).await;
+    site.member("root", 10, true).await;
+    // Two anonymous reads of one board: a render, then a cache hit.
+    assert_eq!(site.get("/b/bbs_active_news").await.status, 200);
+    assert_eq!(site.get("/b/bbs_active_news").await.status, 200);
+    assert_eq!(site.get("/no/such/page").await.status, 404);
+
+    // Neither a reader nor a member without the super-administrator role sees them.
+    assert_eq!(site.get("/metrics").await.status, 403);
+    let editor = site.login("editor").await;
+    assert_eq!(site.get_as("/metrics", &editor.cookie).await.status, 403);
+
+    let root = site.login("root").await;
+    let page = site.get_as("/metrics", &root.cookie).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .starts_with("application/openmetrics-text")
+    );
+    assert_eq!(page.header("cache-control"), "no-store");
+    let text = page.text();
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert_eq!(
+        line(r#"madang_http_requests_total{method="GET",route="/b/{slug}",status="200"}"#),
+        2.0
+    );
+    assert_eq!(
+        line(r#"madang_http_requests_total{method="GET",route="(unmatched)",status="404"}"#),
+        1.0
+    );
+    assert_eq!(line(r#"madang_page_cache_total{result="hit"}"#), 1.0);
+    assert!(line(r#"madang_page_cache_total{result="miss"}"#) >= 1.0);
+    assert_eq!(
+        line(r#"madang_http_request_duration_seconds_count{route="/b/{slug}"}"#),
+        2.0
+    );
+    assert!(line("madang_db_pool_max_connections") >= 1.0);
+    assert!(line("madang_db_pool_connections") >= 1.0);
+    // The raw path of an unmatched request is never a label.
+    assert!(!text.contains("/no/such/page"), "{text}");
+
+    // The separate metrics address answers without sign-in and serves nothing else.
+    let metrics_only = madang_web::metrics_app(site.state.clone());
+    let response = tower::ServiceExt::oneshot(
+        metrics_only.clone(),
+        axum::http::Request::get("/metrics")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let response = tower::ServiceExt::oneshot(
+        metrics_only,
+        axum::http::Request::get("/b/bbs_active_news")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 404);
+    site.finish().await;
+}
