@@ -55,6 +55,41 @@ impl Store {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
+
+    /// On PostgreSQL, calls `on_change` with the new generation whenever any node's write
+    /// commits, from a task that reconnects when the connection drops (a notification sent
+    /// while it is down is lost; callers also re-read the generation now and then). Returns
+    /// `false` on SQLite, which has nothing to listen to.
+    pub async fn listen_generation(
+        &self,
+        on_change: impl Fn(i64) + Send + Sync + 'static,
+    ) -> Result<bool> {
+        let crate::Db::Postgres(pool) = &self.db else {
+            return Ok(false);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen("madang_generation").await?;
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(notification) => {
+                        on_change(notification.payload().parse().unwrap_or(0));
+                    }
+                    Err(e) => {
+                        // The pool is closed (shutdown) or the server went away; recv
+                        // reconnects on the next call, so pause and try again unless closed.
+                        if matches!(e, sqlx::Error::PoolClosed) {
+                            break;
+                        }
+                        tracing::warn!(error = %e, "listening for other nodes' writes");
+                        on_change(0);
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
+    }
 }
 
 /// Bumps the site generation inside the caller's transaction (`&mut *tx`).

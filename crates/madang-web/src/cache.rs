@@ -3,8 +3,11 @@
 //!
 //! Every write bumps the site generation in the database, inside its own transaction (see
 //! `madang_store`). A cached page remembers the generation it was rendered at and is served
-//! only while the generation is the same. The generation is one primary-key read per
-//! request, so every node sees every node's writes at once, with no messages to lose.
+//! only while the generation is the same. A node reads the generation at most every
+//! [`GENERATION_RECHECK`], and at once after a write it handled itself; on PostgreSQL a
+//! notification from the database (see `Store::listen_generation`) tells every node of
+//! every other node's write as it commits, and the periodic read covers a lost notification.
+//! So a cache hit costs no database query, and another node's write shows within a second.
 //! Pages are compressed once (gzip and brotli) and answered with 304 when the browser has
 //! them.
 
@@ -28,6 +31,8 @@ use crate::i18n::Lang;
 const PAGE_TTL: Duration = Duration::from_secs(60);
 /// Memory the cache may hold, all variants counted.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// How long a node trusts the generation it last read before reading it again.
+pub const GENERATION_RECHECK: Duration = Duration::from_millis(250);
 /// Largest page worth caching.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
@@ -64,9 +69,19 @@ struct Pages {
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<Pages>,
+    /// The generation last read and when; `None` after a write on this node.
+    known: Mutex<Option<(i64, Instant)>>,
 }
 
 impl PageCache {
+    /// Makes the next request read the generation (after a write, or when another node
+    /// says it wrote).
+    pub fn generation_changed(&self) {
+        if let Ok(mut known) = self.known.lock() {
+            *known = None;
+        }
+    }
+
     /// Forgets every page (the tests and `madang` commands that write behind the server's
     /// back use the generation instead; this is for shutdown and tests).
     pub fn clear(&self) {
@@ -135,7 +150,23 @@ fn compress_brotli(data: &[u8]) -> Bytes {
 }
 
 async fn current_generation(state: &AppState, cache: &PageCache) -> Option<i64> {
-    let generation = state.store().generation().await.ok()?;
+    let trusted = cache
+        .known
+        .lock()
+        .ok()
+        .and_then(|known| *known)
+        .filter(|(_, read)| read.elapsed() < GENERATION_RECHECK)
+        .map(|(generation, _)| generation);
+    let generation = match trusted {
+        Some(generation) => generation,
+        None => {
+            let generation = state.store().generation().await.ok()?;
+            if let Ok(mut known) = cache.known.lock() {
+                *known = Some((generation, Instant::now()));
+            }
+            generation
+        }
+    };
     let mut pages = cache.pages.lock().ok()?;
     if pages.generation != generation {
         pages.map.clear();
@@ -199,7 +230,10 @@ pub(crate) async fn page_cache(
     let method = request.method().clone();
     let read = method == Method::GET || method == Method::HEAD;
     if !read {
-        return next.run(request).await;
+        let response = next.run(request).await;
+        // Whatever it changed, this node's next reader sees it.
+        cache.generation_changed();
+        return response;
     }
     let anonymous = request
         .extensions()

@@ -127,6 +127,16 @@ impl AppState {
     }
 }
 
+/// Follows other nodes' writes (PostgreSQL notifications) so this node's page cache drops
+/// their pages at once; returns `false` on SQLite, where the cache's periodic read suffices.
+pub async fn follow_other_nodes(state: &AppState) -> Result<bool, madang_store::StoreError> {
+    let follower = state.clone();
+    state
+        .store()
+        .listen_generation(move |_| follower.page_cache().generation_changed())
+        .await
+}
+
 /// The whole site as one `Router`: public pages, setup, static assets, and the layers that
 /// add the language, security headers and error pages.
 pub fn app(state: AppState) -> Router {

@@ -286,6 +286,8 @@ pub(crate) async fn download(
     // A HEAD request (a link checker, a download manager probing size) is not a download.
     if method != axum::http::Method::HEAD {
         state.store().count_download(attachment.id).await?;
+        // The post page shows the count: this node's next reader gets a fresh one.
+        state.page_cache().generation_changed();
     }
     let body = Body::from_stream(file.chunks.map(|c| c.map_err(std::io::Error::other)));
     let mut response = body.into_response();

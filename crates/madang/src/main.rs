@@ -246,6 +246,9 @@ async fn serve(
             }
         });
     }
+    if madang_web::follow_other_nodes(&state).await? {
+        tracing::info!("following other nodes' writes through PostgreSQL notifications");
+    }
     let app = madang_web::app(state.clone());
     // With the peer address, so rate limits and the audit log see who is asking.
     axum::serve(
