@@ -22,8 +22,29 @@ pub enum FilesError {
     InvalidKey,
     #[error("file storage: {0}")]
     Storage(#[from] object_store::Error),
+    #[error("{0}")]
+    Config(String),
     #[error("file storage folder: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// `s3://bucket/some/prefix` → ("bucket", Some("some/prefix")).
+fn parse_s3_url(url: &str) -> Option<(&str, Option<&str>)> {
+    let rest = url.strip_prefix("s3://")?;
+    let (bucket, prefix) = match rest.split_once('/') {
+        Some((bucket, prefix)) => (bucket, Some(prefix.trim_matches('/'))),
+        None => (rest, None),
+    };
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let prefix = prefix.filter(|p| !p.is_empty());
+    let prefix_ok = prefix.is_none_or(|p| {
+        p.split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
+    });
+    (bucket_ok && prefix_ok).then_some((bucket, prefix))
 }
 
 /// A file written to storage.
@@ -58,6 +79,40 @@ impl Files {
             store: Arc::new(store),
             local_root: Some(root.to_path_buf()),
         })
+    }
+
+    /// S3-compatible storage at `s3://bucket/prefix` (the prefix is optional). Endpoint,
+    /// region and keys come from the usual environment variables: `AWS_ENDPOINT_URL` (for
+    /// MinIO, Garage, Ceph, R2 …), `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, and `AWS_ALLOW_HTTP=true` for an endpoint without TLS.
+    pub fn s3(url: &str) -> Result<Files, FilesError> {
+        let (bucket, prefix) = parse_s3_url(url).ok_or_else(|| {
+            FilesError::Config(format!(
+                "storage address {url:?}: expected s3://bucket or s3://bucket/prefix"
+            ))
+        })?;
+        let s3 = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()?;
+        let store: Arc<dyn ObjectStore> = match prefix {
+            Some(prefix) => Arc::new(object_store::prefix::PrefixStore::new(
+                s3,
+                ObjectPath::from(prefix),
+            )),
+            None => Arc::new(s3),
+        };
+        Ok(Files::new(store))
+    }
+
+    /// Storage named by an address: `s3://bucket/prefix`, or a local folder path.
+    pub fn at(address: &str) -> Result<Files, FilesError> {
+        if address.starts_with("s3://") {
+            Files::s3(address)
+        } else {
+            Files::local(Path::new(
+                address.strip_prefix("file://").unwrap_or(address),
+            ))
+        }
     }
 
     /// Any `object_store` backend (S3, memory, …).
@@ -190,6 +245,28 @@ fn object_path(key: &str) -> Result<ObjectPath, FilesError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn s3_addresses_name_a_bucket_and_an_optional_prefix() {
+        assert_eq!(parse_s3_url("s3://ngo-files"), Some(("ngo-files", None)));
+        assert_eq!(
+            parse_s3_url("s3://ngo-files/site/a/"),
+            Some(("ngo-files", Some("site/a")))
+        );
+        assert_eq!(parse_s3_url("s3://ngo-files/"), Some(("ngo-files", None)));
+        for bad in [
+            "s3://",
+            "s3://ab",
+            "s3://Upper",
+            "s3://b_u",
+            "s3://bucket/../up",
+            "s3://bucket/a//b",
+            "http://bucket",
+        ] {
+            assert_eq!(parse_s3_url(bad), None, "{bad}");
+        }
+        assert!(matches!(Files::s3("s3://x"), Err(FilesError::Config(_))));
+    }
 
     #[tokio::test]
     async fn writes_reads_and_deletes() {

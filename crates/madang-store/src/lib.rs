@@ -108,6 +108,13 @@ impl Store {
     /// Opens the database at `url` (`sqlite:path` or `postgres://…`), creating an SQLite file
     /// if it does not exist, and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_sized(url, None).await
+    }
+
+    /// [`Store::connect`] with the most connections a PostgreSQL pool opens (default 16;
+    /// size it so that nodes × pool stays under the server's `max_connections`). SQLite
+    /// keeps its own size: one file, one writer at a time.
+    pub async fn connect_sized(url: &str, postgres_pool: Option<u32>) -> Result<Store> {
         let store = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -131,7 +138,7 @@ impl Store {
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(postgres_pool.unwrap_or(16).max(1))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;

@@ -1231,7 +1231,7 @@ pub async fn run_backup(site: &SiteArgs, file: &Path, verify_only: bool) -> Resu
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
-    let files = Files::local(&config.files_dir()).context("opening file storage")?;
+    let files = config.files()?;
     let result = backup(&store, &files, &config.data_dir, file, &progress).await;
     store.close().await;
     println!("{}", result?);

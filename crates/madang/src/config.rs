@@ -16,6 +16,10 @@ pub struct SiteArgs {
     /// The database: sqlite:PATH or postgres://USER@HOST/DB (default: SQLite in the data folder).
     #[arg(long, env = "MADANG_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// Where attachments are stored: s3://bucket/prefix (endpoint and keys from AWS_*
+    /// variables) or a folder (default: files/ in the data folder).
+    #[arg(long, env = "MADANG_STORAGE", global = true)]
+    pub storage: Option<String>,
 }
 
 /// `madang.toml` in the data folder. Every key is optional.
@@ -24,6 +28,10 @@ pub struct SiteArgs {
 pub struct FileConfig {
     pub listen: Option<String>,
     pub database_url: Option<String>,
+    /// Where attachments are stored: "s3://bucket/prefix" or a folder.
+    pub storage: Option<String>,
+    /// Most database connections per node (PostgreSQL; default 16).
+    pub database_pool: Option<u32>,
     /// IANA time zone for showing dates (default Asia/Seoul).
     pub time_zone: Option<String>,
     /// Language of the copy/move line: "ko" (default), "en" or "off".
@@ -40,6 +48,9 @@ pub struct FileConfig {
 pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// s3://bucket/prefix, or a folder; `None` is files/ in the data folder.
+    pub storage: Option<String>,
+    pub database_pool: Option<u32>,
     pub listen: String,
     pub time_zone: String,
     pub copy_line_language: String,
@@ -111,6 +122,17 @@ impl Config {
             }
             None => None,
         };
+        let storage = args.storage.clone().or(file.storage);
+        if let Some(address) = &storage
+            && address.contains("://")
+            && !address.starts_with("s3://")
+            && !address.starts_with("file://")
+        {
+            bail!("storage must be s3://bucket/prefix or a folder (got {address:?})");
+        }
+        if file.database_pool == Some(0) {
+            bail!("database_pool in madang.toml must be at least 1");
+        }
         let metrics_listen = metrics_listen.or(file.metrics_listen);
         if let Some(address) = &metrics_listen
             && address.parse::<std::net::SocketAddr>().is_err()
@@ -118,6 +140,8 @@ impl Config {
             bail!("the metrics address must be HOST:PORT, like 127.0.0.1:9100 (got {address:?})");
         }
         Ok(Config {
+            storage,
+            database_pool: file.database_pool,
             base_url,
             metrics_listen,
             listen: listen
@@ -133,6 +157,15 @@ impl Config {
     /// The folder for attachments when stored locally.
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+
+    /// Opens attachment storage: S3 when configured, else the data folder's files/.
+    pub fn files(&self) -> Result<madang_files::Files> {
+        match &self.storage {
+            Some(address) => madang_files::Files::at(address)
+                .with_context(|| format!("opening file storage {address}")),
+            None => madang_files::Files::local(&self.files_dir()).context("opening file storage"),
+        }
     }
 
     /// The folder whose files override the built-in theme.
@@ -184,6 +217,7 @@ mod tests {
         let args = SiteArgs {
             data_dir: Some(dir.clone()),
             database_url: None,
+            storage: None,
         };
         let from_file = Config::resolve(&args, None).unwrap();
         assert_eq!(from_file.listen, "0.0.0.0:9000");
@@ -191,6 +225,7 @@ mod tests {
         let args = SiteArgs {
             data_dir: Some(dir.clone()),
             database_url: Some("postgres://h/db".into()),
+            storage: None,
         };
         let from_flags = Config::resolve(&args, Some("127.0.0.1:1".into())).unwrap();
         assert_eq!(from_flags.listen, "127.0.0.1:1");
@@ -204,6 +239,7 @@ mod tests {
         let args = SiteArgs {
             data_dir: Some(dir.clone()),
             database_url: None,
+            storage: None,
         };
         let config = Config::resolve(&args, None).unwrap();
         assert_eq!(config.listen, DEFAULT_LISTEN);
@@ -215,8 +251,15 @@ mod tests {
         let bad = SiteArgs {
             data_dir: Some(dir.clone()),
             database_url: Some("mysql://x".into()),
+            storage: None,
         };
         assert!(Config::resolve(&bad, None).is_err());
+        let bad_storage = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: None,
+            storage: Some("ftp://files".into()),
+        };
+        assert!(Config::resolve(&bad_storage, None).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

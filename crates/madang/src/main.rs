@@ -160,10 +160,10 @@ async fn main() -> Result<()> {
 async fn open(config: &Config) -> Result<(Store, Files)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    let store = Store::connect(&config.database_url)
+    let store = Store::connect_sized(&config.database_url, config.database_pool)
         .await
         .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
-    let files = Files::local(&config.files_dir()).context("opening file storage")?;
+    let files = config.files()?;
     Ok((store, files))
 }
 
@@ -380,7 +380,7 @@ async fn check(site: &SiteArgs) -> Result<()> {
     }
     if applied == known {
         problems.extend(store.check_database().await?.into_iter().map(|p| p.what));
-        let files = Files::local(&config.files_dir()).context("opening file storage")?;
+        let files = config.files()?;
         let keys = store.referenced_storage_keys().await?;
         let mut missing = 0usize;
         for key in &keys {

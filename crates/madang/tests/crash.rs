@@ -6,6 +6,8 @@
 //! a file must have its attachment row, and every row its stored file), and no stored file
 //! may be left that no attachment names.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,85 +16,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::process::{Reply, free_port, request, wait_until_up};
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, Row};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 const BIN: &str = env!("CARGO_BIN_EXE_madang");
 const PASSWORD: &str = "crash test password 1";
 const KILLS: usize = 20;
 const CLIENTS: usize = 3;
-
-/// A response, read whole from a raw HTTP/1.1 connection.
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One request on a fresh connection (`Connection: close`), read to the end.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: &[u8],
-) -> std::io::Result<Reply> {
-    let io = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body).await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        Ok::<_, std::io::Error>(raw)
-    };
-    let raw = tokio::time::timeout(Duration::from_secs(30), io)
-        .await
-        .map_err(|_| std::io::Error::other("timed out"))??;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no complete head"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Ok(Reply {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    })
-}
-
-fn free_port() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
 
 fn start(data: &Path, addr: SocketAddr) -> Child {
     Command::new(BIN)
@@ -105,22 +37,6 @@ fn start(data: &Path, addr: SocketAddr) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .expect("start madang serve")
-}
-
-async fn wait_until_up(addr: SocketAddr, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(reply) = request(addr, "GET", "/", &[], b"").await
-            && reply.status == 200
-        {
-            return;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("madang serve exited with {status} before it served");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("madang serve did not come up in 60 s");
 }
 
 fn add_admin(data: &Path) {
