@@ -320,9 +320,13 @@ impl Store {
             "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
              AND p.pinned = TRUE ORDER BY {order}"
         );
+        // The page's ids come from a covering index (see migration 0010); only those rows
+        // are read whole.
         let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
-             AND p.pinned = FALSE ORDER BY {order} LIMIT $3 OFFSET $4"
+            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.id IN (
+                 SELECT p.id FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+                 AND p.pinned = FALSE ORDER BY {order} LIMIT $3 OFFSET $4)
+             ORDER BY {order}"
         );
         let offset = (i64::from(page) - 1).saturating_mul(size);
         let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {

@@ -240,7 +240,7 @@ pub(crate) async fn page_cache(
         .get::<CurrentSession>()
         .is_none_or(|c| c.session.is_none());
     let path = request.uri().path().to_owned();
-    if !anonymous || !cacheable_path(&path) {
+    if !anonymous || !cacheable_path(&path) || !state.config().page_cache {
         return count_views(&state, next.run(request).await).await;
     }
     let lang = request

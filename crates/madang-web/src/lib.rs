@@ -52,6 +52,8 @@ pub struct SiteConfig {
     /// which is right for a local or single-name site but trusts whatever `Host` a client
     /// sends: production sites should set it.
     pub base_url: Option<String>,
+    /// Whether anonymous pages are kept in memory (on by default; off only to measure).
+    pub page_cache: bool,
 }
 
 impl Default for SiteConfig {
@@ -62,6 +64,7 @@ impl Default for SiteConfig {
             copy_line_language: CopyLineLanguage::Korean,
             theme_dir: None,
             base_url: None,
+            page_cache: true,
         }
     }
 }

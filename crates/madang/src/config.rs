@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub base_url: Option<String>,
     /// A second address serving only `/metrics`, without sign-in (keep it private).
     pub metrics_listen: Option<String>,
+    /// Keep anonymous pages in memory (default true; false only to measure without it).
+    pub page_cache: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -56,6 +58,7 @@ pub struct Config {
     pub copy_line_language: String,
     pub base_url: Option<String>,
     pub metrics_listen: Option<String>,
+    pub page_cache: bool,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -139,7 +142,14 @@ impl Config {
         {
             bail!("the metrics address must be HOST:PORT, like 127.0.0.1:9100 (got {address:?})");
         }
+        // MADANG_PAGE_CACHE=off overrides the file, for benchmarks.
+        let page_cache = match std::env::var("MADANG_PAGE_CACHE").ok().as_deref() {
+            Some("off" | "false" | "0") => false,
+            Some(_) => true,
+            None => file.page_cache.unwrap_or(true),
+        };
         Ok(Config {
+            page_cache,
             storage,
             database_pool: file.database_pool,
             base_url,
@@ -183,6 +193,7 @@ impl Config {
             .unwrap_or_default(),
             theme_dir: Some(self.theme_dir()),
             base_url: self.base_url.clone(),
+            page_cache: self.page_cache,
         }
     }
 }
