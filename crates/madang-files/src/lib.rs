@@ -47,6 +47,23 @@ fn parse_s3_url(url: &str) -> Option<(&str, Option<&str>)> {
     (bucket_ok && prefix_ok).then_some((bucket, prefix))
 }
 
+impl FilesError {
+    /// Whether storage refused a write because the disk is full (ENOSPC anywhere in the
+    /// error's chain of causes).
+    pub fn is_storage_full(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cause {
+            if let Some(io) = e.downcast_ref::<std::io::Error>()
+                && (io.kind() == std::io::ErrorKind::StorageFull || io.raw_os_error() == Some(28))
+            {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
+    }
+}
+
 /// A file written to storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {

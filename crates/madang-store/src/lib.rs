@@ -79,6 +79,23 @@ pub struct PoolStats {
     pub max: u32,
 }
 
+impl StoreError {
+    /// Whether the database refused a write because its disk (or its size limit) is full:
+    /// SQLite's SQLITE_FULL, PostgreSQL's `disk_full`, or an I/O error saying so.
+    pub fn is_storage_full(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        if let Some(db) = e.as_database_error()
+            && let Some(code) = db.code()
+        {
+            // SQLite reports the primary code 13 (SQLITE_FULL); PostgreSQL SQLSTATE 53100.
+            return code == "13" || code == "53100";
+        }
+        matches!(e, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull)
+    }
+}
+
 /// Shorthand for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -127,6 +144,15 @@ impl Store {
                 .pragma("cache_size", "-32768");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                // A COMMIT that fails (a full disk) makes SQLite roll back by itself; sqlx
+                // still counts the transaction as open and would refuse every later BEGIN
+                // on that connection. Such a connection is closed instead of reused.
+                .after_release(|conn, _| {
+                    Box::pin(async move {
+                        use sqlx::Connection;
+                        Ok(!conn.is_in_transaction())
+                    })
+                })
                 .connect_with(options)
                 .await?;
             check_schema_version(

@@ -14,6 +14,8 @@ pub enum AppError {
     Forbidden,
     /// The address is longer than the site accepts.
     TooLong,
+    /// The server's disk is full: nothing was saved; the operator must make room.
+    StorageFull,
     /// A fault of ours: logged in full, shown as a generic page.
     Internal(String),
 }
@@ -26,6 +28,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::TooLong => StatusCode::URI_TOO_LONG,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -35,6 +38,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            full if full.is_storage_full() => AppError::StorageFull,
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -42,6 +46,9 @@ impl From<StoreError> for AppError {
 
 impl From<madang_files::FilesError> for AppError {
     fn from(e: madang_files::FilesError) -> AppError {
+        if e.is_storage_full() {
+            return AppError::StorageFull;
+        }
         AppError::Internal(format!("file storage: {e}"))
     }
 }
@@ -52,6 +59,11 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::Internal(detail) = &self {
             tracing::error!(%detail, "request failed");
+        }
+        if let AppError::StorageFull = &self {
+            tracing::error!(
+                "a write failed because the disk is full; make room on the data folder's disk"
+            );
         }
         let mut response = self.status().into_response();
         response.extensions_mut().insert(self);

@@ -138,6 +138,7 @@ pub(crate) async fn render_error_pages(
         }
         AppError::Forbidden => ("error-forbidden-title", "error-forbidden-body", ""),
         AppError::TooLong => ("error-too-long-title", "error-too-long-body", ""),
+        AppError::StorageFull => ("error-full-title", "error-full-body", ""),
         AppError::Internal(_) => ("error-internal-title", "error-internal-body", ""),
     };
     let current = response

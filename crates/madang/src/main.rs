@@ -157,9 +157,43 @@ async fn main() -> Result<()> {
     }
 }
 
+/// Free space the data folder's disk must have for Madang to start: enough for the
+/// database to grow, the WAL to checkpoint and an upload or two to land.
+const MIN_FREE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Bytes free for this user on the disk holding `dir`.
+fn free_bytes(dir: &std::path::Path) -> Result<u64> {
+    let stat = rustix::fs::statvfs(dir)
+        .with_context(|| format!("reading the free space of {}", dir.display()))?;
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// Refuses to start on a (nearly) full disk, where the first write would fail.
+/// `MADANG_MIN_FREE_MB` changes the threshold.
+fn check_free_space(dir: &std::path::Path) -> Result<()> {
+    let needed = std::env::var("MADANG_MIN_FREE_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|mb| mb * 1024 * 1024)
+        .unwrap_or(MIN_FREE_BYTES);
+    let free = free_bytes(dir)?;
+    if free < needed {
+        anyhow::bail!(
+            "the disk holding {} is full: {} MiB free, and Madang needs at least {} MiB to \
+             write safely. Make room (old backups, logs) or move the data folder, then start \
+             again. Nothing was changed.",
+            dir.display(),
+            free / (1024 * 1024),
+            needed / (1024 * 1024)
+        );
+    }
+    Ok(())
+}
+
 async fn open(config: &Config) -> Result<(Store, Files)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    check_free_space(&config.data_dir)?;
     let store = Store::connect_sized(&config.database_url, config.database_pool)
         .await
         .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
