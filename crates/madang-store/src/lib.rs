@@ -80,6 +80,17 @@ pub struct PoolStats {
 }
 
 impl StoreError {
+    /// Whether the database file is damaged or is not a database at all (SQLite's
+    /// SQLITE_CORRUPT or SQLITE_NOTADB).
+    pub fn is_corrupt(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        e.as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "11" || code == "26")
+    }
+
     /// Whether the database refused a write because its disk (or its size limit) is full:
     /// SQLite's SQLITE_FULL, PostgreSQL's `disk_full`, or an I/O error saying so.
     pub fn is_storage_full(&self) -> bool {
@@ -209,6 +220,21 @@ impl Store {
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
         }
+    }
+
+    /// Reads the database's catalogue: fails on a damaged file or an unreachable server.
+    pub async fn readable(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("SELECT COUNT(*) FROM sqlite_master")
+                    .execute(pool)
+                    .await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
     }
 
     /// The newest schema version applied to the database, and the newest this program knows.

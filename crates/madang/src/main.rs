@@ -194,9 +194,21 @@ async fn open(config: &Config) -> Result<(Store, Files)> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     check_free_space(&config.data_dir)?;
-    let store = Store::connect_sized(&config.database_url, config.database_pool)
-        .await
-        .with_context(|| format!("opening the database {}", redact(&config.database_url)))?;
+    let store = match Store::connect_sized(&config.database_url, config.database_pool).await {
+        Ok(store) => store,
+        Err(e) if e.is_corrupt() => anyhow::bail!(
+            "the database {} is damaged ({e}). Restore the last backup with `madang restore` \
+             into an empty data folder, or run `madang check` for details. The damaged file \
+             was not changed.",
+            redact(&config.database_url)
+        ),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "opening the database {}",
+                redact(&config.database_url)
+            )));
+        }
+    };
     let files = config.files()?;
     Ok((store, files))
 }
@@ -402,6 +414,17 @@ async fn check(site: &SiteArgs) -> Result<()> {
             )
         })?;
     let mut problems: Vec<String> = Vec::new();
+    if let Err(e) = store.readable().await {
+        anyhow::bail!(
+            "the database {} cannot be read: {e}. {}",
+            redact(&config.database_url),
+            if e.is_corrupt() {
+                "The file is damaged; restore the last backup with `madang restore` into an empty data folder. Nothing was changed."
+            } else {
+                "Nothing was changed."
+            }
+        );
+    }
     let (applied, known) = store.schema_versions().await?;
     if applied > known {
         problems.push(format!(

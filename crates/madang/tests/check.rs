@@ -107,3 +107,39 @@ async fn data_from_a_newer_madang_is_refused_clearly() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_damaged_database_is_named_by_check_and_refused_by_serve() {
+    let dir = demo_folder("damaged").await;
+    let db = dir.join("madang.db");
+    // Overwrite the header and the first pages, as a failing disk or a bad copy would.
+    let mut bytes = std::fs::read(&db).unwrap();
+    for (i, b) in bytes.iter_mut().take(8192).enumerate() {
+        *b = (i * 7 % 256) as u8;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let before = std::fs::read(&db).unwrap();
+
+    let (ok, text) = check(&dir);
+    assert!(!ok, "check passed a damaged database: {text}");
+    assert!(text.contains("cannot be read"), "{text}");
+    assert!(text.contains("madang restore"), "{text}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_madang"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .env_remove("MADANG_DATABASE_URL")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("is damaged"), "{stderr}");
+    assert!(stderr.contains("madang restore"), "{stderr}");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "the damaged file was changed"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
