@@ -38,7 +38,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# Starts Madang; prints the milliseconds from start to the first 200 of the list page.
+# Starts Madang; sets MADANG_PID and COLD_MS (start to the first 200 of the list page).
 start_madang() {
   local started now
   started=$(date +%s%N)
@@ -48,7 +48,7 @@ start_madang() {
   PIDS+=("$MADANG_PID")
   until curl -sf -o /dev/null "http://127.0.0.1:$MADANG_PORT/b/bench"; do sleep 0.005; done
   now=$(date +%s%N)
-  echo $(( (now - started) / 1000000 ))
+  COLD_MS=$(( (now - started) / 1000000 ))
 }
 
 stop_madang() { kill "$MADANG_PID"; wait "$MADANG_PID" 2>/dev/null || true; }
@@ -60,7 +60,8 @@ LIST="/b/bench"
 LIST_DEEP="/b/bench?page=$DEEP"
 
 export MADANG_PAGE_CACHE=on
-COLD_MS=$(start_madang)
+start_madang
+FIRST_COLD_MS=$COLD_MS
 # One post page and one search, found on the list itself.
 POST=$(curl -s "http://127.0.0.1:$MADANG_PORT$LIST" | grep -o 'href="/b/bench/[0-9]*"' | head -1 | cut -d'"' -f2)
 SEARCH="/search?q=rights"
@@ -114,7 +115,7 @@ RSS_KB=$(awk '/VmHWM/ {print $2}' "/proc/$MADANG_PID/status")
 stop_madang
 
 export MADANG_PAGE_CACHE=off
-start_madang >/dev/null
+start_madang
 run "madang list page 1 (no cache)" "$M$LIST"
 run "madang list page $DEEP (no cache)" "$M$LIST_DEEP"
 run "madang post page (no cache)" "$M$POST"
@@ -130,4 +131,4 @@ echo "page $DEEP / page 1 (no cache): $(ratio "${RPS[madang list page $DEEP (no 
 echo "page $DEEP / page 1 (cached):   $(ratio "${RPS[madang list page $DEEP (cached)]}" "${RPS[madang list page 1 (cached)]}")"
 echo "cached post page / nginx:      $(ratio "${RPS[madang post page (cached)]}" "${RPS[nginx post page (file)]}")"
 echo "peak RSS: $(( RSS_KB / 1024 )) MiB with the cache, $(( RSS2_KB / 1024 )) MiB without   (target < 64 MiB)"
-echo "cold start to first list page: $COLD_MS ms"
+echo "cold start to first list page: $FIRST_COLD_MS ms (with the cache), $COLD_MS ms (without)"

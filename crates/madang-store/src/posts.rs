@@ -435,6 +435,23 @@ impl Store {
     }
 
     /// Counts one view of a post.
+    /// Adds gathered view counts, `(post id, views)`, in one transaction.
+    pub async fn add_views(&self, views: &[(i64, i64)]) -> Result<()> {
+        on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for (post_id, count) in views {
+                sqlx::query("UPDATE posts SET views = views + $2 WHERE id = $1")
+                    .bind(post_id)
+                    .bind(count)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Counts one view of a post at once.
     pub async fn count_view(&self, post_id: i64) -> Result<()> {
         on_db!(self, |pool| {
             sqlx::query("UPDATE posts SET views = views + 1 WHERE id = $1")

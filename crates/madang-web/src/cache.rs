@@ -279,7 +279,7 @@ pub(crate) async fn page_cache(
     };
     if let Some((response, count_view)) = hit {
         if let Some(post_id) = count_view {
-            let _ = state.store().count_view(post_id).await;
+            state.count_view(post_id).await;
         }
         return response;
     }
@@ -300,7 +300,7 @@ pub(crate) async fn page_cache(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     if let Some(post_id) = count_view {
-        let _ = state.store().count_view(post_id).await;
+        state.count_view(post_id).await;
     }
     let page = CachedPage {
         generation,
@@ -343,7 +343,7 @@ pub(crate) async fn page_cache(
 /// Counts a post view for a response that is not cached.
 async fn count_views(state: &AppState, response: Response) -> Response {
     if let Some(CountView(post_id)) = response.extensions().get::<CountView>().copied() {
-        let _ = state.store().count_view(post_id).await;
+        state.count_view(post_id).await;
     }
     response
 }

@@ -33,6 +33,7 @@ mod seo;
 pub mod setup;
 mod staff;
 pub mod theme;
+mod view_counts;
 mod views;
 
 pub use i18n::Lang;
@@ -82,6 +83,7 @@ struct Inner {
     theme: theme::Theme,
     page_cache: cache::PageCache,
     metrics: metrics::Metrics,
+    view_counts: view_counts::ViewCounts,
 }
 
 impl AppState {
@@ -96,6 +98,7 @@ impl AppState {
                 theme,
                 page_cache: cache::PageCache::default(),
                 metrics: metrics::Metrics::default(),
+                view_counts: view_counts::ViewCounts::default(),
             }),
         }
     }
@@ -118,6 +121,19 @@ impl AppState {
     /// This node's page cache.
     pub fn page_cache(&self) -> &cache::PageCache {
         &self.inner.page_cache
+    }
+
+    /// Counts a post view (written in batches, at most a second late).
+    pub async fn count_view(&self, post_id: i64) {
+        self.inner
+            .view_counts
+            .count(&self.inner.store, post_id)
+            .await;
+    }
+
+    /// Writes the view counts gathered so far (before shutdown).
+    pub async fn flush_view_counts(&self) {
+        self.inner.view_counts.flush(&self.inner.store).await;
     }
 
     /// This process's metrics.

@@ -304,6 +304,7 @@ async fn serve(
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving")?;
+    state.flush_view_counts().await;
     state.store().close().await;
     tracing::info!("stopped");
     Ok(())

@@ -107,6 +107,8 @@ async fn views_are_counted_on_cached_pages_and_forms_are_never_cached() {
     for _ in 0..3 {
         site.get(&format!("/b/advocacy/{id}")).await;
     }
+    // Views are written in batches, at most a second late.
+    site.state.flush_view_counts().await;
     let post = site
         .store()
         .post_for_staff(
