@@ -20,6 +20,11 @@ DURATION="${DURATION:-15s}"
 MADANG_PORT=18080
 NGINX_PORT=18081
 
+for port in $MADANG_PORT $NGINX_PORT; do
+  if (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is taken (an earlier run still going?); stop it first" >&2; exit 1
+  fi
+done
 for tool in nginx wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install $tool)" >&2; exit 1; }
 done

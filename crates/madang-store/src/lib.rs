@@ -24,6 +24,7 @@ mod import;
 mod members;
 mod posts;
 mod resets;
+mod schedule;
 mod search;
 mod sessions;
 mod settings;

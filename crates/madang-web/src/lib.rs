@@ -156,6 +156,29 @@ pub async fn follow_other_nodes(state: &AppState) -> Result<bool, madang_store::
         .await
 }
 
+/// How often a node looks for posts whose publication time has come.
+pub const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs scheduled publishing on this node: every [`SCHEDULE_EVERY`], announce the posts whose
+/// time has come (once across all nodes; see `Store::publish_due`).
+pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(SCHEDULE_EVERY);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match state.store().publish_due(jiff::Timestamp::now()).await {
+                Ok(Some(posts)) if !posts.is_empty() => {
+                    tracing::info!(posts = posts.len(), "scheduled posts published");
+                    state.page_cache().generation_changed();
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduled publishing"),
+            }
+        }
+    })
+}
+
 /// The whole site as one `Router`: public pages, setup, static assets, and the layers that
 /// add the language, security headers and error pages.
 pub fn app(state: AppState) -> Router {

@@ -292,6 +292,7 @@ async fn serve(
             }
         });
     }
+    madang_web::spawn_scheduler(state.clone());
     if madang_web::follow_other_nodes(&state).await? {
         tracing::info!("following other nodes' writes through PostgreSQL notifications");
     }

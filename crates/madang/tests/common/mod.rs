@@ -118,6 +118,17 @@ impl TestSite {
         site
     }
 
+    /// The database's address, for a second connection (another node).
+    pub fn database_url(&self) -> String {
+        match &self.postgres {
+            Some((server, name)) => {
+                let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(server);
+                format!("{base}/{name}")
+            }
+            None => format!("sqlite:{}", self.dir.join("madang.db").display()),
+        }
+    }
+
     pub fn store(&self) -> &Store {
         self.state.store()
     }
