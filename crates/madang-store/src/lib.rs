@@ -21,6 +21,7 @@ mod check;
 mod comments;
 mod editing;
 mod import;
+mod lists;
 mod members;
 mod posts;
 mod resets;
@@ -131,6 +132,8 @@ pub(crate) use on_db;
 /// The site's database.
 pub struct Store {
     pub(crate) db: Db,
+    /// Where deep list pages start (see `lists`).
+    pub(crate) list_anchors: lists::ListAnchors,
 }
 
 impl Store {
@@ -150,10 +153,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
-                // Reads through memory maps and a larger page cache: lists and search touch
-                // many rows of a table whose bodies are long.
-                .pragma("mmap_size", "268435456")
-                .pragma("cache_size", "-32768");
+                // A 4 MiB page cache per connection (8 connections) and no memory map: the
+                // operating system's file cache already holds the hot pages, shared, and a
+                // node stays small (a memory-mapped database counts in the process' RSS).
+                .pragma("mmap_size", "0")
+                .pragma("cache_size", "-4096");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 // A COMMIT that fails (a full disk) makes SQLite roll back by itself; sqlx
@@ -173,6 +177,7 @@ impl Store {
             )?;
             Store {
                 db: Db::Sqlite(pool),
+                list_anchors: Default::default(),
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -186,6 +191,7 @@ impl Store {
             )?;
             Store {
                 db: Db::Postgres(pool),
+                list_anchors: Default::default(),
             }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
@@ -212,11 +218,13 @@ impl Store {
                 .await?;
             Ok(Store {
                 db: Db::Sqlite(pool),
+                list_anchors: Default::default(),
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).connect(url).await?;
             Ok(Store {
                 db: Db::Postgres(pool),
+                list_anchors: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))

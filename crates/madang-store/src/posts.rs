@@ -36,7 +36,7 @@ pub struct PostNeighbours {
 }
 
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(crate) struct SummaryRow {
     id: i64,
     board_id: i64,
     title: String,
@@ -122,7 +122,7 @@ impl From<PostRow> for Post {
     }
 }
 
-const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, p.body_text, p.author_name, \
+pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, p.body_text, p.author_name, \
     p.published_at, p.pinned, p.secret, p.views, \
     (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
 
@@ -130,9 +130,10 @@ pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
-const VISIBLE: &str = "p.status = 'published' AND p.deleted_at IS NULL AND p.published_at <= $2";
+pub(crate) const VISIBLE: &str =
+    "p.status = 'published' AND p.deleted_at IS NULL AND p.published_at <= $2";
 
-fn order_by(order: ListOrder) -> &'static str {
+pub(crate) fn order_by(order: ListOrder) -> &'static str {
     match order {
         ListOrder::Thread => "p.thread_key ASC, p.id ASC",
         ListOrder::DateAsc => "p.published_at ASC, p.id ASC",
@@ -308,54 +309,6 @@ impl Store {
             ids
         });
         Ok(ids)
-    }
-
-    /// One page of a board's list (1-based), pinned posts first on page 1. Pages past the
-    /// end are empty rather than an error, so a stale link shows "no posts".
-    pub async fn board_page(&self, board: &Board, page: u32, now: Timestamp) -> Result<BoardPage> {
-        let page = page.max(1);
-        let size = i64::from(board.page_size.max(1));
-        let order = order_by(board.list_order);
-        let pinned_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
-             AND p.pinned = TRUE ORDER BY {order}"
-        );
-        // The page's ids come from a covering index (see migration 0010); only those rows
-        // are read whole.
-        let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.id IN (
-                 SELECT p.id FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
-                 AND p.pinned = FALSE ORDER BY {order} LIMIT $3 OFFSET $4)
-             ORDER BY {order}"
-        );
-        let offset = (i64::from(page) - 1).saturating_mul(size);
-        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {
-            let pinned = sqlx::query_as(&pinned_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .fetch_all(pool)
-                .await?;
-            let posts = sqlx::query_as(&list_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .bind(size)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?;
-            (pinned, posts)
-        });
-        let unpinned_total = (board.post_count - pinned.len() as i64).max(0);
-        let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
-        Ok(BoardPage {
-            pinned: if page == 1 {
-                pinned.into_iter().map(Into::into).collect()
-            } else {
-                Vec::new()
-            },
-            posts: posts.into_iter().map(Into::into).collect(),
-            page,
-            pages,
-        })
     }
 
     /// A published post of a board, or `None`.

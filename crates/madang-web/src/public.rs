@@ -133,6 +133,7 @@ pub(crate) async fn board(
             current_board => board.slug,
             pinned => pinned, posts => posts,
             page => page.page, pages => page.pages,
+            page_links => madang_core::paging::page_links(page.page, page.pages),
             meta => crate::seo::board_meta(&origin, lang, &board, page.page),
         },
     )
