@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -69,17 +69,29 @@ struct Pages {
 #[derive(Default)]
 pub struct PageCache {
     pages: Mutex<Pages>,
+    /// One lock per page being rendered (see `page_cache`).
+    rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The generation last read and when; `None` after a write on this node.
     known: Mutex<Option<(i64, Instant)>>,
+    /// Counts [`PageCache::generation_changed`] calls, so what is kept per generation
+    /// (the shell) also notices writes that change no generation, like a new member.
+    changes: std::sync::atomic::AtomicU64,
 }
 
 impl PageCache {
     /// Makes the next request read the generation (after a write, or when another node
     /// says it wrote).
     pub fn generation_changed(&self) {
+        self.changes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Ok(mut known) = self.known.lock() {
             *known = None;
         }
+    }
+
+    /// How many times [`PageCache::generation_changed`] was called.
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Forgets every page (the tests and `madang` commands that write behind the server's
@@ -139,8 +151,14 @@ fn compress_gzip(data: &[u8]) -> Bytes {
 
 fn compress_brotli(data: &[u8]) -> Bytes {
     let mut out = Vec::new();
+    // A window no larger than the page: the encoder's memory grows with the window, and
+    // the default (4 MiB) made each compression of a 20 KB page cost about 16 MiB.
+    let lgwin = (16..=22)
+        .find(|&bits| (1usize << bits) >= data.len())
+        .unwrap_or(22);
     let params = brotli::enc::BrotliEncoderParams {
         quality: 9,
+        lgwin,
         ..Default::default()
     };
     match brotli::BrotliCompress(&mut &data[..], &mut out, &params) {
@@ -149,24 +167,31 @@ fn compress_brotli(data: &[u8]) -> Bytes {
     }
 }
 
-async fn current_generation(state: &AppState, cache: &PageCache) -> Option<i64> {
-    let trusted = cache
-        .known
-        .lock()
-        .ok()
-        .and_then(|known| *known)
-        .filter(|(_, read)| read.elapsed() < GENERATION_RECHECK)
-        .map(|(generation, _)| generation);
-    let generation = match trusted {
-        Some(generation) => generation,
-        None => {
-            let generation = state.store().generation().await.ok()?;
-            if let Ok(mut known) = cache.known.lock() {
-                *known = Some((generation, Instant::now()));
-            }
-            generation
+impl AppState {
+    /// The site generation, as this node knows it: re-read when older than
+    /// [`GENERATION_RECHECK`] or after a write here or a notification from another node.
+    pub(crate) async fn generation(&self) -> Option<i64> {
+        let cache = self.page_cache();
+        let trusted = cache
+            .known
+            .lock()
+            .ok()
+            .and_then(|known| *known)
+            .filter(|(_, read)| read.elapsed() < GENERATION_RECHECK)
+            .map(|(generation, _)| generation);
+        if trusted.is_some() {
+            return trusted;
         }
-    };
+        let generation = self.store().generation().await.ok()?;
+        if let Ok(mut known) = cache.known.lock() {
+            *known = Some((generation, Instant::now()));
+        }
+        Some(generation)
+    }
+}
+
+async fn current_generation(state: &AppState, cache: &PageCache) -> Option<i64> {
+    let generation = state.generation().await?;
     let mut pages = cache.pages.lock().ok()?;
     if pages.generation != generation {
         pages.map.clear();
@@ -262,27 +287,62 @@ pub(crate) async fn page_cache(
     let Some(generation) = current_generation(&state, cache).await else {
         return count_views(&state, next.run(request).await).await;
     };
-    let hit = {
-        let pages = cache.pages.lock();
-        pages.ok().and_then(|pages| {
-            pages
-                .map
-                .get(&key)
-                .filter(|p| p.generation == generation && p.rendered.elapsed() < PAGE_TTL)
-                .map(|p| {
-                    (
-                        respond(p, request.headers(), method == Method::HEAD),
-                        p.count_view,
-                    )
-                })
-        })
-    };
-    if let Some((response, count_view)) = hit {
+    let head = method == Method::HEAD;
+    if let Some((response, count_view)) = lookup(cache, &key, generation, request.headers(), head) {
         if let Some(post_id) = count_view {
             state.count_view(post_id).await;
         }
         return response;
     }
+    // One render per page: requests for a page being rendered wait for it (after a write,
+    // a busy page would otherwise be rendered, and compressed, by every waiting reader).
+    let gate = cache
+        .rendering
+        .lock()
+        .map(|mut gates| gates.entry(key.clone()).or_default().clone())
+        .unwrap_or_default();
+    let _turn = gate.lock().await;
+    if let Some((response, count_view)) = lookup(cache, &key, generation, request.headers(), head) {
+        if let Some(post_id) = count_view {
+            state.count_view(post_id).await;
+        }
+        return response;
+    }
+    let response = render_and_keep(&state, cache, key.clone(), generation, request, next).await;
+    if let Ok(mut gates) = cache.rendering.lock()
+        && Arc::strong_count(&gate) <= 2
+    {
+        gates.remove(&key);
+    }
+    response
+}
+
+/// A kept page for `key` at `generation`, answered for these request headers.
+fn lookup(
+    cache: &PageCache,
+    key: &str,
+    generation: i64,
+    headers: &HeaderMap,
+    head: bool,
+) -> Option<(Response, Option<i64>)> {
+    let pages = cache.pages.lock().ok()?;
+    pages
+        .map
+        .get(key)
+        .filter(|p| p.generation == generation && p.rendered.elapsed() < PAGE_TTL)
+        .map(|p| (respond(p, headers, head), p.count_view))
+}
+
+/// Renders a page, keeps it when it may be kept, and answers it.
+async fn render_and_keep(
+    state: &AppState,
+    cache: &PageCache,
+    key: String,
+    generation: i64,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
     let request_headers = request.headers().clone();
     let response = next.run(request).await;
     let count_view = response.extensions().get::<CountView>().map(|c| c.0);
@@ -293,7 +353,7 @@ pub(crate) async fn page_cache(
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if !storable {
-        return count_views(&state, response).await;
+        return count_views(state, response).await;
     }
     let (parts, body) = response.into_parts();
     let Ok(identity) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {

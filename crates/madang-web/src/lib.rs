@@ -31,6 +31,7 @@ mod reset;
 mod search;
 mod seo;
 pub mod setup;
+mod shell;
 mod staff;
 pub mod theme;
 mod view_counts;
@@ -84,6 +85,7 @@ struct Inner {
     page_cache: cache::PageCache,
     metrics: metrics::Metrics,
     view_counts: view_counts::ViewCounts,
+    shell: shell::ShellCache,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
                 page_cache: cache::PageCache::default(),
                 metrics: metrics::Metrics::default(),
                 view_counts: view_counts::ViewCounts::default(),
+                shell: shell::ShellCache::default(),
             }),
         }
     }

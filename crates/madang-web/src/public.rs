@@ -104,9 +104,10 @@ pub(crate) async fn board(
 ) -> Result<Response, AppError> {
     let page_no = page_number(query.as_deref())?;
     let board = state
-        .store()
+        .shell()
+        .await
         .board(&slug)
-        .await?
+        .cloned()
         .ok_or(AppError::NotFound)?;
     if !may(&current.viewer(), &board, BoardAction::List) {
         return Err(AppError::Forbidden);
@@ -150,9 +151,10 @@ pub(crate) async fn post(
 ) -> Result<Response, AppError> {
     let post_id = path_id(&post_id)?;
     let board = state
-        .store()
+        .shell()
+        .await
         .board(&slug)
-        .await?
+        .cloned()
         .ok_or(AppError::NotFound)?;
     let viewer = current.viewer();
     if !may(&viewer, &board, BoardAction::Read) {

@@ -48,16 +48,8 @@ impl SiteView {
     /// Loads the frame. A failure here degrades to an empty menu rather than failing a page
     /// that could otherwise be shown (the error page uses this too).
     pub async fn load(state: &AppState, _lang: Lang, current: &CurrentSession) -> SiteView {
-        let store = state.store();
-        let name = store
-            .setting(SITE_NAME)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "Madang".into());
-        let groups = store.groups().await.unwrap_or_default();
-        let boards = store.boards().await.unwrap_or_default();
-        let needs_setup = store.member_count().await.map(|n| n == 0).unwrap_or(false);
+        let shell = state.shell().await;
+        let (groups, boards) = (&shell.groups, &shell.boards);
         let menu = groups
             .iter()
             .map(|g| MenuGroupView {
@@ -80,9 +72,9 @@ impl SiteView {
             must_enrol: s.must_enrol,
         });
         SiteView {
-            name,
+            name: shell.name.clone(),
             menu,
-            needs_setup,
+            needs_setup: shell.needs_setup,
             me,
         }
     }
@@ -99,14 +91,7 @@ pub(crate) struct BoardView {
 impl BoardView {
     pub async fn new(state: &AppState, board: &Board) -> BoardView {
         let group_title = match board.group_id {
-            Some(id) => state
-                .store()
-                .groups()
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .find(|g| g.id == id)
-                .map(|g| g.title),
+            Some(id) => state.shell().await.group_title(id).map(str::to_owned),
             None => None,
         };
         BoardView {

@@ -204,3 +204,17 @@ async fn on_postgresql_every_write_is_announced_to_listening_nodes() {
     assert_eq!(announced, site.store().generation().await.unwrap());
     site.finish().await;
 }
+
+#[tokio::test]
+async fn readers_arriving_together_wait_for_one_render() {
+    let site = TestSite::demo().await;
+    let pages = futures::future::join_all((0..16).map(|_| site.get("/b/advocacy"))).await;
+    let misses = pages
+        .iter()
+        .filter(|p| p.header("x-madang-cache") == "miss")
+        .count();
+    assert!(pages.iter().all(|p| p.status == 200));
+    assert_eq!(misses, 1, "one render for 16 readers");
+    assert!(pages.iter().all(|p| p.body == pages[0].body));
+    site.finish().await;
+}

@@ -1,0 +1,91 @@
+//! What nearly every page shows around its content — the site name, menu groups and boards
+//! (with their counts), whether the site still needs an administrator — read once per site
+//! generation instead of with four queries per page.
+//!
+//! The shell is kept for the generation it was read at, and at most [`SHELL_TTL`]: a few
+//! things it shows (the member count behind the setup banner) change without a generation
+//! bump.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use madang_core::{Board, Group};
+
+use crate::AppState;
+use crate::views::SITE_NAME;
+
+/// Longest a shell is used, even when the generation stays the same.
+pub const SHELL_TTL: Duration = Duration::from_secs(1);
+
+/// The site-wide data of one generation.
+#[derive(Debug, Default)]
+pub struct Shell {
+    pub name: String,
+    pub groups: Vec<Group>,
+    pub boards: Vec<Board>,
+    pub needs_setup: bool,
+}
+
+impl Shell {
+    /// A board by its slug.
+    pub fn board(&self, slug: &str) -> Option<&Board> {
+        self.boards.iter().find(|b| b.slug == slug)
+    }
+
+    /// A menu group's title.
+    pub fn group_title(&self, id: i64) -> Option<&str> {
+        self.groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.title.as_str())
+    }
+}
+
+/// A shell with the generation, the count of local writes and the time it was read at.
+type KeptShell = (i64, u64, Instant, Arc<Shell>);
+
+/// This node's shell, with the generation and time it was read.
+#[derive(Default)]
+pub(crate) struct ShellCache {
+    current: Mutex<Option<KeptShell>>,
+}
+
+impl AppState {
+    /// The shell for the current generation. A database failure gives an empty shell (a
+    /// page with an empty menu) rather than failing pages that could still be shown.
+    pub(crate) async fn shell(&self) -> Arc<Shell> {
+        // Read before the generation: a write after this point makes the kept shell stale.
+        let changes = self.page_cache().changes();
+        let generation = self.generation().await;
+        if let Some(generation) = generation
+            && let Ok(current) = self.inner.shell.current.lock()
+            && let Some((g, c, read, shell)) = current.as_ref()
+            && *g == generation
+            && *c == changes
+            && read.elapsed() < SHELL_TTL
+        {
+            return shell.clone();
+        }
+        let store = self.store();
+        let (name, groups, boards, members) = (
+            store.setting(SITE_NAME).await,
+            store.groups().await,
+            store.boards().await,
+            store.member_count().await,
+        );
+        let complete = name.is_ok() && groups.is_ok() && boards.is_ok() && members.is_ok();
+        let shell = Arc::new(Shell {
+            name: name.ok().flatten().unwrap_or_else(|| "Madang".into()),
+            groups: groups.unwrap_or_default(),
+            boards: boards.unwrap_or_default(),
+            needs_setup: members.map(|n| n == 0).unwrap_or(false),
+        });
+        if complete
+            && let Some(generation) = generation
+            && let Ok(mut current) = self.inner.shell.current.lock()
+        {
+            *current = Some((generation, changes, Instant::now(), shell.clone()));
+        }
+        shell
+    }
+}
