@@ -55,6 +55,18 @@ impl Store {
     /// One page of a board's list (1-based), pinned posts first on page 1. Pages past the
     /// end are empty rather than an error, so a stale link shows "no posts".
     pub async fn board_page(&self, board: &Board, page: u32, now: Timestamp) -> Result<BoardPage> {
+        self.board_page_at(board, page, now, None).await
+    }
+
+    /// [`Store::board_page`] with the site generation when the caller already knows it
+    /// (a node that trusts its last read), which saves reading it for deep pages.
+    pub async fn board_page_at(
+        &self,
+        board: &Board,
+        page: u32,
+        now: Timestamp,
+        generation: Option<i64>,
+    ) -> Result<BoardPage> {
         let page = page.max(1);
         let size = i64::from(board.page_size.max(1));
         let order = order_by(board.list_order);
@@ -64,7 +76,7 @@ impl Store {
         );
         let offset = (i64::from(page) - 1).saturating_mul(size);
         let anchor = if offset >= ANCHOR_SPAN {
-            self.anchor_before(board, offset, now).await?
+            self.anchor_before(board, offset, now, generation).await?
         } else {
             None
         };
@@ -122,8 +134,12 @@ impl Store {
         board: &Board,
         offset: i64,
         now: Timestamp,
+        generation: Option<i64>,
     ) -> Result<Option<(i64, i64, i64)>> {
-        let generation = self.generation().await?;
+        let generation = match generation {
+            Some(generation) => generation,
+            None => self.generation().await?,
+        };
         let index = usize::try_from(offset / ANCHOR_SPAN).unwrap_or(usize::MAX);
         let known = self.list_anchors.boards.lock().ok().and_then(|boards| {
             boards

@@ -44,6 +44,8 @@ pub struct CountView(pub i64);
 struct CachedPage {
     generation: i64,
     rendered: Instant,
+    /// When it was rendered, for Last-Modified and If-Modified-Since.
+    modified: jiff::Timestamp,
     etag: HeaderValue,
     content_type: HeaderValue,
     identity: Bytes,
@@ -202,13 +204,24 @@ async fn current_generation(state: &AppState, cache: &PageCache) -> Option<i64> 
 }
 
 fn respond(page: &CachedPage, request_headers: &HeaderMap, head: bool) -> Response {
-    let fresh = request_headers
+    // If-None-Match decides when present (RFC 9110 §13.2.2); otherwise If-Modified-Since.
+    let fresh = match request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| {
-            tags.split(',')
-                .any(|t| t.trim() == page.etag.to_str().unwrap_or(""))
-        });
+    {
+        Some(tags) => tags
+            .split(',')
+            .any(|t| t.trim() == page.etag.to_str().unwrap_or("")),
+        None => request_headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                jiff::fmt::rfc2822::DateTimeParser::new()
+                    .parse_timestamp(v)
+                    .ok()
+            })
+            .is_some_and(|since| since.as_second() >= page.modified.as_second()),
+    };
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -233,6 +246,13 @@ fn respond(page: &CachedPage, request_headers: &HeaderMap, head: bool) -> Respon
     };
     let headers = response.headers_mut();
     headers.insert(header::ETAG, page.etag.clone());
+    if let Ok(value) = jiff::fmt::rfc2822::DateTimePrinter::new()
+        .timestamp_to_rfc9110_string(&page.modified)
+        .map_err(|_| ())
+        .and_then(|s| HeaderValue::from_str(&s).map_err(|_| ()))
+    {
+        headers.insert(header::LAST_MODIFIED, value);
+    }
     headers.insert(
         header::VARY,
         HeaderValue::from_static("Accept-Encoding, Cookie"),
@@ -365,6 +385,7 @@ async fn render_and_keep(
     let page = CachedPage {
         generation,
         rendered: Instant::now(),
+        modified: jiff::Timestamp::now(),
         etag: HeaderValue::from_str(&format!(
             "\"{}\"",
             hex::encode(&Sha256::digest(&identity)[..12])

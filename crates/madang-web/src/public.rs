@@ -112,9 +112,10 @@ pub(crate) async fn board(
     if !may(&current.viewer(), &board, BoardAction::List) {
         return Err(AppError::Forbidden);
     }
+    let generation = state.generation().await;
     let page = state
         .store()
-        .board_page(&board, page_no, jiff::Timestamp::now())
+        .board_page_at(&board, page_no, jiff::Timestamp::now(), generation)
         .await?;
     if page_no > page.pages {
         return Err(AppError::NotFound);

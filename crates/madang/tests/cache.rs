@@ -37,6 +37,18 @@ async fn anonymous_pages_are_served_from_memory_until_a_write() {
     let not_modified = get_with(&site, "/b/advocacy", &[("if-none-match", &etag)]).await;
     assert_eq!(not_modified.status, 304);
     assert!(not_modified.body.is_empty());
+    // Last-Modified, and If-Modified-Since answered with 304 when nothing changed since.
+    let modified = second.header("last-modified");
+    assert!(modified.ends_with(" GMT"), "{modified}");
+    let not_modified = get_with(&site, "/b/advocacy", &[("if-modified-since", &modified)]).await;
+    assert_eq!(not_modified.status, 304);
+    let older = get_with(
+        &site,
+        "/b/advocacy",
+        &[("if-modified-since", "Tue, 01 Dec 2015 00:00:00 GMT")],
+    )
+    .await;
+    assert_eq!(older.status, 200);
 
     // Compressed once, decompressing to the same page.
     let br = get_with(&site, "/b/advocacy", &[("accept-encoding", "gzip, br")]).await;
