@@ -321,14 +321,19 @@ pub(crate) async fn page_cache(
         .lock()
         .map(|mut gates| gates.entry(key.clone()).or_default().clone())
         .unwrap_or_default();
-    let _turn = gate.lock().await;
-    if let Some((response, count_view)) = lookup(cache, &key, generation, request.headers(), head) {
-        if let Some(post_id) = count_view {
-            state.count_view(post_id).await;
+    let turn = gate.lock().await;
+    let response = match lookup(cache, &key, generation, request.headers(), head) {
+        Some((response, count_view)) => {
+            if let Some(post_id) = count_view {
+                state.count_view(post_id).await;
+            }
+            response
         }
-        return response;
-    }
-    let response = render_and_keep(&state, cache, key.clone(), generation, request, next).await;
+        None => render_and_keep(&state, cache, key.clone(), generation, request, next).await,
+    };
+    drop(turn);
+    // The last one through forgets the gate (the map holds one reference, this request
+    // another).
     if let Ok(mut gates) = cache.rendering.lock()
         && Arc::strong_count(&gate) <= 2
     {

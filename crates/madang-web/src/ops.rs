@@ -9,6 +9,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use tracing::Instrument;
+
 use crate::AppState;
 
 /// `/healthz` (the process answers) and `/readyz` (the database answers).
@@ -61,10 +63,10 @@ pub(crate) async fn request_log(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "(unmatched)".to_owned());
     let span = tracing::info_span!("request", id = %id);
-    let mut response = {
-        let _entered = span.enter();
-        next.run(request).await
-    };
+    // Instrumented, never entered across the await: an entered guard held over a
+    // suspension leaves the span "current" for whatever the thread polls next (sqlx's
+    // pool tasks among them), which once made the subscriber panic on a closed span.
+    let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     let seconds = started.elapsed().as_secs_f64();
     let millis = seconds * 1000.0;
@@ -79,12 +81,13 @@ pub(crate) async fn request_log(
         Some(b"miss") => metrics.record_cache(false),
         _ => {}
     }
-    let _entered = span.enter();
-    if status >= 500 {
-        tracing::error!(%method, route, status, millis, "request failed");
-    } else {
-        tracing::debug!(%method, route, status, millis, "request");
-    }
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::error!(%method, route, status, millis, "request failed");
+        } else {
+            tracing::debug!(%method, route, status, millis, "request");
+        }
+    });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }
