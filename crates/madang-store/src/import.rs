@@ -314,13 +314,7 @@ impl Store {
         };
         // Only a plain path on this site: browsers read `/\host` and `/<tab>/host` as
         // another site, so backslashes, whitespace and control characters are refused too.
-        let plain_path = new_path.starts_with('/')
-            && !new_path.starts_with("//")
-            && !new_path.contains('\\')
-            && !new_path
-                .chars()
-                .any(|c| c.is_control() || c.is_whitespace());
-        if !plain_path {
+        if !crate::is_local_target(new_path) {
             return Err(StoreError::Invalid(
                 "a redirect must lead to a path on this site".into(),
             ));

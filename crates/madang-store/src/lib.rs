@@ -24,6 +24,7 @@ mod import;
 mod lists;
 mod members;
 mod posts;
+mod redirects;
 mod resets;
 mod schedule;
 mod search;
@@ -40,6 +41,7 @@ pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use redirects::{Redirect, is_local_target};
 pub use resets::{PendingReset, RESET_SECONDS};
 pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,

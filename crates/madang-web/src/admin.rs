@@ -29,7 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 /// The super administrator's session, after checking the form's token when there is one.
-fn super_admin<'a>(
+pub(crate) fn super_admin<'a>(
     current: &'a CurrentSession,
     csrf: Option<&str>,
 ) -> Result<&'a madang_store::Session, AppError> {

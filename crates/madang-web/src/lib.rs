@@ -16,6 +16,7 @@ use madang_store::Store;
 
 mod account;
 mod admin;
+mod admin_redirects;
 pub mod auth;
 pub mod cache;
 mod comments;
@@ -211,6 +212,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/audit", get(staff::audit_log))
         .route("/metrics", get(metrics::metrics_for_admins))
         .merge(admin::routes())
+        .merge(admin_redirects::routes())
         .merge(ops::routes())
         .merge(account::routes())
         .merge(reset::routes())

@@ -227,3 +227,116 @@ async fn members_are_blocked_and_promoted_and_the_site_renamed() {
     );
     site.finish().await;
 }
+
+#[tokio::test]
+async fn redirects_are_found_added_changed_and_removed_by_a_super_administrator() {
+    let site = TestSite::demo().await;
+    site.member("root", 10, true).await;
+    site.member("editor", 8, false).await;
+    let root = site.login("root").await;
+    let editor = site.login("editor").await;
+    let old = "/bbs/board.php?bo_table=notice&wr_id=12";
+
+    // Others may neither see nor change them.
+    assert_eq!(site.get("/admin/redirects").await.status, 403);
+    assert_eq!(
+        site.get_as("/admin/redirects", &editor.cookie).await.status,
+        403
+    );
+    let refused = site
+        .post_as(
+            "/admin/redirects",
+            &editor,
+            &[("csrf", &editor.csrf), ("old", old), ("new", "/b/advocacy")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(site.get(old).await.status, 404);
+
+    // A target off the site is refused with a message, and nothing changes.
+    for bad in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil",
+        "b/advocacy",
+    ] {
+        let page = site
+            .post_as(
+                "/admin/redirects",
+                &root,
+                &[("csrf", &root.csrf), ("old", old), ("new", bad)],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{bad}");
+        assert!(page.text().contains("Not saved"), "{bad}");
+    }
+    assert_eq!(site.get(old).await.status, 404);
+
+    // Added: the old address answers 308 to the new one, and the list finds it.
+    let saved = site
+        .post_as(
+            "/admin/redirects",
+            &root,
+            &[("csrf", &root.csrf), ("old", old), ("new", "/b/advocacy")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let moved = site.get(old).await;
+    assert_eq!(moved.status, 308);
+    assert_eq!(moved.header("location"), "/b/advocacy");
+    let list = site
+        .get_as("/admin/redirects?q=bo_table%3Dnotice", &root.cookie)
+        .await;
+    assert_eq!(list.status, 200);
+    assert!(list.text().contains("/b/advocacy"));
+    assert!(list.text().contains("Redirects (1)"), "{}", list.text());
+    let none = site
+        .get_as("/admin/redirects?q=nothing_like_it", &root.cookie)
+        .await;
+    assert!(none.text().contains("Redirects (0)"));
+
+    // Changed, then removed; both audited with what was there before.
+    site.post_as(
+        "/admin/redirects",
+        &root,
+        &[
+            ("csrf", &root.csrf),
+            ("old", old),
+            ("new", "/b/bbs_active_news"),
+        ],
+    )
+    .await;
+    assert_eq!(site.get(old).await.header("location"), "/b/bbs_active_news");
+    let removed = site
+        .post_as(
+            "/admin/redirects/delete",
+            &root,
+            &[("csrf", &root.csrf), ("old", old)],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(site.get(old).await.status, 404);
+    let audit = site.store().audit_log(50).await.unwrap();
+    let set: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "redirect.set")
+        .collect();
+    assert_eq!(set.len(), 2);
+    assert!(set.iter().any(|e| e.detail.contains("(was /b/advocacy)")));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "redirect.delete" && e.detail.contains("/b/bbs_active_news"))
+    );
+    // Without the form's token nothing happens.
+    let forged = site
+        .post_as(
+            "/admin/redirects",
+            &root,
+            &[("old", old), ("new", "/b/advocacy")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(site.get(old).await.status, 404);
+    site.finish().await;
+}

@@ -112,12 +112,22 @@ async fn data_from_a_newer_madang_is_refused_clearly() {
 async fn a_damaged_database_is_named_by_check_and_refused_by_serve() {
     let dir = demo_folder("damaged").await;
     let db = dir.join("madang.db");
+    // The last connection's checkpoint runs on sqlx's worker thread after `close`
+    // returns, and would write the intact pages back: wait until SQLite removed the WAL.
+    let wal = format!("{}-wal", db.display());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::path::Path::new(&wal).exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     // Overwrite the header and the first pages, as a failing disk or a bad copy would.
     let mut bytes = std::fs::read(&db).unwrap();
     for (i, b) in bytes.iter_mut().take(8192).enumerate() {
         *b = (i * 7 % 256) as u8;
     }
     std::fs::write(&db, &bytes).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
     let before = std::fs::read(&db).unwrap();
 
     let (ok, text) = check(&dir);
