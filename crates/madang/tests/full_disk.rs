@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::process::{free_port, request, wait_until_up};
+use common::process::{free_port, multipart, request, sign_in, wait_until_up};
 
 const BIN: &str = env!("CARGO_BIN_EXE_madang");
 const PASSWORD: &str = "full disk password 1";
@@ -93,31 +93,6 @@ fn fill(path: &Path) {
     while file.write_all(&small).and_then(|_| file.sync_all()).is_ok() {}
 }
 
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
-    let boundary = "madang-full-disk-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 struct Editor {
     addr: SocketAddr,
     cookie: String,
@@ -126,38 +101,7 @@ struct Editor {
 
 impl Editor {
     async fn sign_in(addr: SocketAddr) -> Editor {
-        let form = form_urlencoded::Serializer::new(String::new())
-            .append_pair("login", "editor")
-            .append_pair("password", PASSWORD)
-            .append_pair("next", "/")
-            .finish();
-        let reply = request(
-            addr,
-            "POST",
-            "/login",
-            &[(
-                "Content-Type",
-                "application/x-www-form-urlencoded".to_owned(),
-            )],
-            form.as_bytes(),
-        )
-        .await
-        .unwrap();
-        assert_eq!(reply.status, 303);
-        let cookie = reply
-            .header("set-cookie")
-            .and_then(|c| c.split(';').next())
-            .unwrap()
-            .to_owned();
-        let home = request(addr, "GET", "/", &[("Cookie", cookie.clone())], b"")
-            .await
-            .unwrap();
-        let csrf = String::from_utf8_lossy(&home.body)
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap()
-            .to_owned();
+        let (cookie, csrf) = sign_in(addr, "editor", PASSWORD).await;
         Editor { addr, cookie, csrf }
     }
 

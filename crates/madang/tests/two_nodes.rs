@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::process::{Reply, free_port, request, wait_until_up};
+use common::process::{Reply, free_port, multipart, request, sign_in, wait_until_up};
 use sqlx::Connection;
 
 const BIN: &str = env!("CARGO_BIN_EXE_madang");
@@ -67,29 +67,6 @@ fn node(data: &Path, database: &str, endpoint: &str, addr: SocketAddr, demo: boo
     }
     s3_env(&mut command, endpoint);
     Running(command.spawn().expect("start madang serve"))
-}
-
-fn multipart(fields: &[(&str, &str)], file: (&str, &[u8])) -> (String, Vec<u8>) {
-    let boundary = "madang-two-nodes-boundary";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{}\"\r\nContent-Type: application/pdf\r\n\r\n",
-            file.0
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(file.1);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn get(addr: SocketAddr, path: &str, cookie: Option<&str>) -> Reply {
@@ -235,38 +212,9 @@ async fn two_nodes_share_one_database_and_one_bucket() {
     assert_eq!(cached.header("x-madang-cache"), Some("hit"));
 
     // Sign in on node A; the session is in the database, so node B knows it too.
-    let form = form_urlencoded::Serializer::new(String::new())
-        .append_pair("login", "editor")
-        .append_pair("password", PASSWORD)
-        .append_pair("next", "/")
-        .finish();
-    let signed_in = request(
-        addr_a,
-        "POST",
-        "/login",
-        &[(
-            "Content-Type",
-            "application/x-www-form-urlencoded".to_owned(),
-        )],
-        form.as_bytes(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(signed_in.status, 303);
-    let cookie = signed_in
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned();
+    let (cookie, csrf) = sign_in(addr_a, "editor", PASSWORD).await;
     let admin_b = get(addr_b, "/admin", Some(&cookie)).await;
     assert_eq!(admin_b.status, 200, "node B knows node A's session");
-    let home_a = get(addr_a, "/", Some(&cookie)).await;
-    let csrf = String::from_utf8_lossy(&home_a.body)
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
 
     // A post with a PDF, written through node A.
     let title = format!("Written on node A {}", rand::random::<u32>());
@@ -277,7 +225,7 @@ async fn two_nodes_share_one_database_and_one_bucket() {
             ("body", "Stored in S3, shown by node B."),
             ("format", "text"),
         ],
-        ("node-a.pdf", PDF),
+        Some(("node-a.pdf", PDF)),
     );
     let written = request(
         addr_a,

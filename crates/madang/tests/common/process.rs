@@ -95,3 +95,67 @@ pub async fn wait_until_up(addr: SocketAddr, child: &mut Child) {
     }
     panic!("madang serve did not come up in 60 s");
 }
+
+/// A multipart form body with text fields and at most one PDF under `files`; returns the
+/// content type and the body.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "madang-process-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Signs in through the login form; returns the session cookie and the page's CSRF token.
+pub async fn sign_in(addr: SocketAddr, login: &str, password: &str) -> (String, String) {
+    let form = form_urlencoded::Serializer::new(String::new())
+        .append_pair("login", login)
+        .append_pair("password", password)
+        .append_pair("next", "/")
+        .finish();
+    let reply = request(
+        addr,
+        "POST",
+        "/login",
+        &[(
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_owned(),
+        )],
+        form.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reply.status, 303, "signing in as {login}");
+    let cookie = reply
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let home = request(addr, "GET", "/", &[("Cookie", cookie.clone())], b"")
+        .await
+        .unwrap();
+    let csrf = String::from_utf8_lossy(&home.body)
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
+}
