@@ -9,6 +9,7 @@ pub mod download;
 pub mod html;
 pub mod legacy_password;
 pub mod model;
+pub mod page;
 pub mod paging;
 pub mod password;
 pub mod permission;

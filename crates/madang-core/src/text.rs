@@ -16,6 +16,16 @@ pub fn cut(text: &str, max: usize) -> String {
     if max == 0 {
         return text.to_owned();
     }
+    if let Some(cut_at) = simple_cut(text, max) {
+        return match cut_at {
+            None => text.to_owned(),
+            Some(byte_index) => {
+                let mut out = text[..byte_index].trim_end().to_owned();
+                out.push_str(ELLIPSIS);
+                out
+            }
+        };
+    }
     let mut graphemes = text.grapheme_indices(true);
     match graphemes.nth(max) {
         None => text.to_owned(),
@@ -25,6 +35,41 @@ pub fn cut(text: &str, max: usize) -> String {
             out
         }
     }
+}
+
+/// Whether a character is always a grapheme cluster of its own, whatever is beside it:
+/// printable ASCII, precomposed Hangul syllables and the common typographic quotes. A
+/// syllable is only safe when the next character is safe too (a following trailing jamo
+/// joins it), which the caller checks by requiring every character up to the cut to be safe.
+fn stands_alone(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{AC00}'..='\u{D7A3}' | '\u{2018}'..='\u{201F}' | '\u{2026}' | '\u{00B7}')
+}
+
+/// [`cut`] without grapheme segmentation, for the text lists show almost always: when
+/// the first `max + 1` characters all stand alone, characters are graphemes. Returns
+/// `Some(None)` (nothing to cut), `Some(Some(byte index))` (cut there), or `None` (use
+/// grapheme segmentation).
+fn simple_cut(text: &str, max: usize) -> Option<Option<usize>> {
+    for (n, (at, c)) in text.char_indices().enumerate() {
+        if !stands_alone(c) {
+            return None;
+        }
+        if n == max {
+            return Some(Some(at));
+        }
+    }
+    Some(None)
+}
+
+/// A list excerpt from the start of a body: [`cut`] to `max`, with the ellipsis also when
+/// the lead itself was shortened from a longer body (`more`).
+pub fn cut_lead(lead: &str, more: bool, max: usize) -> String {
+    let mut out = cut(lead, max);
+    if more && !out.ends_with(ELLIPSIS) {
+        out.truncate(out.trim_end().len());
+        out.push_str(ELLIPSIS);
+    }
+    out
 }
 
 /// Elements whose boundaries separate words when HTML is read as plain text.
@@ -174,6 +219,39 @@ pub fn excerpt(sanitized_html: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_fast_path_agrees_with_grapheme_segmentation() {
+        fn by_graphemes(text: &str, max: usize) -> String {
+            let mut graphemes = text.grapheme_indices(true);
+            match graphemes.nth(max) {
+                None => text.to_owned(),
+                Some((i, _)) => format!("{}{ELLIPSIS}", text[..i].trim_end()),
+            }
+        }
+        let samples = [
+            "Statement on the forced repatriation",
+            "북한인권 국제 세미나가 열렸습니다",
+            "한\u{11A8}글 (a syllable and a trailing jamo)",
+            "e\u{301}te\u{301} accents",
+            "“quoted” · dots… end",
+            "flags 🇰🇷🇺🇸 and 👩‍👩‍👧",
+            "tab\there and\r\nlines",
+            "",
+        ];
+        for text in samples {
+            for max in 1..45 {
+                assert_eq!(cut(text, max), by_graphemes(text, max), "{text:?} {max}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shortened_lead_always_ends_with_the_mark() {
+        assert_eq!(cut_lead("abc def", false, 20), "abc def");
+        assert_eq!(cut_lead("abc def ", true, 20), "abc def…");
+        assert_eq!(cut_lead("abc def", true, 3), "abc…");
+    }
+
     use super::*;
 
     #[test]

@@ -18,6 +18,8 @@ pub enum Kind {
     EditorImage,
     Provenance,
     Redirect,
+    Page,
+    MenuItem,
 }
 
 impl Kind {
@@ -35,6 +37,8 @@ impl Kind {
             Kind::EditorImage => "editor images",
             Kind::Provenance => "copy/move records",
             Kind::Redirect => "redirects",
+            Kind::Page => "pages",
+            Kind::MenuItem => "menu items",
         }
     }
 }

@@ -23,6 +23,7 @@ mod editing;
 mod import;
 mod lists;
 mod members;
+mod pages;
 mod posts;
 mod redirects;
 mod resets;
@@ -40,6 +41,7 @@ pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewCo
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
+pub use pages::PageEntry;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
 pub use redirects::{Redirect, is_local_target};
 pub use resets::{PendingReset, RESET_SECONDS};

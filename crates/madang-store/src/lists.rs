@@ -13,12 +13,12 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 use madang_core::{Board, ListOrder};
 
-use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, order_by};
+use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, lead_chars, order_by};
 use crate::{Result, Store, on_db};
 
 /// List entries between two anchors. Pages that start before the first anchor past the
 /// beginning are read with a plain offset.
-pub const ANCHOR_SPAN: i64 = 1000;
+pub const ANCHOR_SPAN: i64 = 100;
 
 /// The anchors of one board's list at one generation: the (sort key, id) of entries 0,
 /// `ANCHOR_SPAN`, 2 × `ANCHOR_SPAN`, ….
@@ -46,8 +46,8 @@ fn sort_key(order: ListOrder) -> &'static str {
 fn from_anchor(order: ListOrder) -> String {
     let key = sort_key(order);
     match order {
-        ListOrder::Thread | ListOrder::DateAsc => format!("({key}, p.id) >= ($5, $6)"),
-        ListOrder::DateDesc => format!("({key}, p.id) <= ($5, $6)"),
+        ListOrder::Thread | ListOrder::DateAsc => format!("({key}, p.id) >= ($6, $7)"),
+        ListOrder::DateDesc => format!("({key}, p.id) <= ($6, $7)"),
     }
 }
 
@@ -70,10 +70,6 @@ impl Store {
         let page = page.max(1);
         let size = i64::from(board.page_size.max(1));
         let order = order_by(board.list_order);
-        let pinned_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
-             AND p.pinned = TRUE ORDER BY {order}"
-        );
         let offset = (i64::from(page) - 1).saturating_mul(size);
         let anchor = if offset >= ANCHOR_SPAN {
             self.anchor_before(board, offset, now, generation).await?
@@ -81,7 +77,9 @@ impl Store {
             None
         };
         // The page's ids come from a covering index (migration 0010), from the nearest
-        // anchor when there is one; only the page's own rows are read whole.
+        // anchor when there is one; only the page's own rows are read whole. The pinned
+        // posts (counted on every page, shown on the first) come in the same statement: one
+        // round trip per list page.
         let (from, skip) = match anchor {
             Some((key, id, at)) => (Some((key, id)), offset - at),
             None => (None, offset),
@@ -90,29 +88,34 @@ impl Store {
             Some(_) => format!("AND {}", from_anchor(board.list_order)),
             None => String::new(),
         };
-        let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.id IN (
+        let key = sort_key(board.list_order);
+        let direction = match board.list_order {
+            ListOrder::DateDesc => "DESC",
+            ListOrder::Thread | ListOrder::DateAsc => "ASC",
+        };
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, 0 AS part, {key} AS k FROM posts p
+             WHERE p.board_id = $1 AND {VISIBLE} AND p.pinned = TRUE
+             UNION ALL
+             SELECT {SUMMARY_COLUMNS}, 1 AS part, {key} AS k FROM posts p WHERE p.id IN (
                  SELECT p.id FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
                  AND p.pinned = FALSE {keyset} ORDER BY {order} LIMIT $3 OFFSET $4)
-             ORDER BY {order}"
+             ORDER BY part, k {direction}, id {direction}"
         );
-        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {
-            let pinned = sqlx::query_as(&pinned_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .fetch_all(pool)
-                .await?;
-            let mut list = sqlx::query_as(&list_sql)
+        let rows: Vec<SummaryRow> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&sql)
                 .bind(board.id)
                 .bind(now.as_second())
                 .bind(size)
-                .bind(skip);
+                .bind(skip)
+                .bind(lead_chars(board.excerpt_len));
             if let Some((key, id)) = from {
-                list = list.bind(key).bind(id);
+                query = query.bind(key).bind(id);
             }
-            let posts = list.fetch_all(pool).await?;
-            (pinned, posts)
+            query.fetch_all(pool).await?
         });
+        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) =
+            rows.into_iter().partition(|r| r.pinned());
         let unpinned_total = (board.post_count - pinned.len() as i64).max(0);
         let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
         Ok(BoardPage {

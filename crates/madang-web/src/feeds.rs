@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, http::StatusCode};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use madang_core::text::cut;
+use madang_core::text::cut_lead;
 use madang_core::{Attachment, Board, Level, ListOrder, PostSummary};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -337,7 +337,7 @@ fn file_url(origin: &Origin, board: &Board, post_id: i64, file_id: i64) -> Strin
 }
 
 fn excerpt(post: &PostSummary) -> String {
-    cut(&post.body_text, FEED_EXCERPT)
+    cut_lead(&post.body_text, post.body_longer, FEED_EXCERPT)
 }
 
 fn write_rss(
@@ -628,6 +628,18 @@ pub(crate) async fn sitemap(
         }
     }
     urls[0].1 = site_latest;
+    // Content pages, once per address (the language rows share it).
+    let mut pages = state.store().page_entries().await?;
+    pages.dedup_by(|a, b| a.slug == b.slug);
+    for page in pages {
+        if urls.len() >= SITEMAP_MAX_URLS {
+            break;
+        }
+        urls.push((
+            origin.url(&format!("/pages/{}", page.slug)),
+            Timestamp::from_second(page.updated_at).ok(),
+        ));
+    }
     let xml = write_sitemap(zone, &urls)
         .map_err(|e| AppError::Internal(format!("writing the sitemap: {e}")))?;
     Ok(xml_response("application/xml; charset=utf-8", xml))

@@ -16,6 +16,7 @@ use madang_store::Store;
 
 mod account;
 mod admin;
+mod admin_pages;
 mod admin_redirects;
 pub mod auth;
 pub mod cache;
@@ -27,6 +28,7 @@ pub mod i18n;
 mod metrics;
 mod middleware;
 mod ops;
+mod pages;
 mod public;
 mod reset;
 mod search;
@@ -213,6 +215,8 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics_for_admins))
         .merge(admin::routes())
         .merge(admin_redirects::routes())
+        .merge(admin_pages::routes())
+        .route("/pages/{slug}", get(pages::page))
         .merge(ops::routes())
         .merge(account::routes())
         .merge(reset::routes())

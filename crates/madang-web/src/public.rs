@@ -218,6 +218,8 @@ pub(crate) async fn post(
             post => context! {
                 id => post.id,
                 title => post.title,
+                // Marks the title and body when they are in another language than the page.
+                lang => post.lang,
                 // Sanitised on save: safe to insert as is.
                 body_html => minijinja::Value::from_safe_string(post.body_html),
                 author => post.author_name,

@@ -125,6 +125,19 @@ pub(crate) fn home_meta(origin: &Origin, lang: Lang, site_name: &str) -> Value {
     .into_value()
 }
 
+/// A content page's meta: its description is the start of its text.
+pub(crate) fn page_meta(origin: &Origin, lang: Lang, page: &madang_core::page::Page) -> Value {
+    let text = madang_core::text::plain_text(&page.body_html);
+    let mut meta = PageMeta::new(
+        origin.url(&format!("{}/pages/{}", lang.prefix(), page.slug)),
+        page.title.clone(),
+        madang_core::text::cut(&text, DESCRIPTION_CHARS),
+        lang,
+    );
+    meta.image = first_body_image(&page.body_html).and_then(|src| absolute(origin, &src));
+    meta.into_value()
+}
+
 /// A board list page's meta; pages after the first are their own canonical address.
 pub(crate) fn board_meta(origin: &Origin, lang: Lang, board: &Board, page: u32) -> Value {
     let path = format!("{}/b/{}", lang.prefix(), board.slug);

@@ -1,5 +1,5 @@
-//! What nearly every page shows around its content — the site name, menu groups and boards
-//! (with their counts), whether the site still needs an administrator — read once per site
+//! What nearly every page shows around its content — the site name, menu groups with their
+//! boards (and counts) and pages, whether the site still needs an administrator — read once per site
 //! generation instead of with four queries per page.
 //!
 //! The shell is kept for the generation it was read at, and at most [`SHELL_TTL`]: a few
@@ -23,6 +23,8 @@ pub struct Shell {
     pub name: String,
     pub groups: Vec<Group>,
     pub boards: Vec<Board>,
+    /// Content pages (every language's row), for the menu.
+    pub pages: Vec<madang_store::PageEntry>,
     pub needs_setup: bool,
 }
 
@@ -67,17 +69,20 @@ impl AppState {
             return shell.clone();
         }
         let store = self.store();
-        let (name, groups, boards, members) = (
+        let (name, groups, boards, pages, members) = (
             store.setting(SITE_NAME).await,
             store.groups().await,
             store.boards().await,
+            store.page_entries().await,
             store.member_count().await,
         );
-        let complete = name.is_ok() && groups.is_ok() && boards.is_ok() && members.is_ok();
+        let complete =
+            name.is_ok() && groups.is_ok() && boards.is_ok() && pages.is_ok() && members.is_ok();
         let shell = Arc::new(Shell {
             name: name.ok().flatten().unwrap_or_else(|| "Madang".into()),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
+            pages: pages.unwrap_or_default(),
             needs_setup: members.map(|n| n == 0).unwrap_or(false),
         });
         if complete

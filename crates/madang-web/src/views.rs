@@ -1,7 +1,7 @@
 //! What templates receive: plain serialisable views built from domain types.
 
 use madang_core::download::human_size;
-use madang_core::text::cut;
+use madang_core::text::{cut, cut_lead};
 use madang_core::time::{iso, long_date};
 use madang_core::{Attachment, Board, PostSummary};
 use serde::Serialize;
@@ -35,9 +35,13 @@ pub(crate) struct MenuGroupView {
     pub boards: Vec<MenuBoardView>,
 }
 
+/// A menu entry: a board (`slug` set) or a content page (`page` set).
 #[derive(Debug, Serialize)]
 pub(crate) struct MenuBoardView {
     pub slug: String,
+    pub page: String,
+    /// The address without the language prefix.
+    pub path: String,
     pub title: String,
 }
 
@@ -47,21 +51,14 @@ pub const SITE_NAME: &str = "site_name";
 impl SiteView {
     /// Loads the frame. A failure here degrades to an empty menu rather than failing a page
     /// that could otherwise be shown (the error page uses this too).
-    pub async fn load(state: &AppState, _lang: Lang, current: &CurrentSession) -> SiteView {
+    pub async fn load(state: &AppState, lang: Lang, current: &CurrentSession) -> SiteView {
         let shell = state.shell().await;
-        let (groups, boards) = (&shell.groups, &shell.boards);
-        let menu = groups
+        let menu = shell
+            .groups
             .iter()
             .map(|g| MenuGroupView {
                 title: g.title.clone(),
-                boards: boards
-                    .iter()
-                    .filter(|b| b.group_id == Some(g.id))
-                    .map(|b| MenuBoardView {
-                        slug: b.slug.clone(),
-                        title: b.title.clone(),
-                    })
-                    .collect(),
+                boards: menu_items(&shell, g.id, lang),
             })
             .filter(|g| !g.boards.is_empty())
             .collect();
@@ -78,6 +75,54 @@ impl SiteView {
             me,
         }
     }
+}
+
+/// A group's boards and pages in menu order (boards first among equal positions). A page
+/// with several language rows is listed once, under the title of the row its reader sees.
+fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<MenuBoardView> {
+    let mut items: Vec<(i64, u8, i64, MenuBoardView)> = shell
+        .boards
+        .iter()
+        .filter(|b| b.group_id == Some(group_id))
+        .map(|b| {
+            let view = MenuBoardView {
+                slug: b.slug.clone(),
+                page: String::new(),
+                path: format!("/b/{}", b.slug),
+                title: b.title.clone(),
+            };
+            (b.position, 0, b.id, view)
+        })
+        .collect();
+    let in_group: Vec<&madang_store::PageEntry> = shell
+        .pages
+        .iter()
+        .filter(|p| p.group_id == Some(group_id))
+        .collect();
+    let mut slugs: Vec<&str> = in_group.iter().map(|p| p.slug.as_str()).collect();
+    slugs.dedup();
+    for slug in slugs {
+        let rows: Vec<(String, i64)> = in_group
+            .iter()
+            .filter(|p| p.slug == slug)
+            .map(|p| (p.lang.clone(), p.id))
+            .collect();
+        let Some(id) = madang_core::page::pick_page_row(&rows, lang.code()) else {
+            continue;
+        };
+        let Some(page) = in_group.iter().find(|p| p.id == id) else {
+            continue;
+        };
+        let view = MenuBoardView {
+            slug: String::new(),
+            page: page.slug.clone(),
+            path: format!("/pages/{}", page.slug),
+            title: page.title.clone(),
+        };
+        items.push((page.position, 1, page.id, view));
+    }
+    items.sort_by_key(|(position, kind, id, _)| (*position, *kind, *id));
+    items.into_iter().map(|(_, _, _, view)| view).collect()
 }
 
 /// A board as the page heading and breadcrumb show it.
@@ -127,7 +172,11 @@ impl PostItemView {
             excerpt: if board.excerpt_len == 0 || post.secret {
                 String::new()
             } else {
-                cut(&post.body_text, board.excerpt_len as usize)
+                cut_lead(
+                    &post.body_text,
+                    post.body_longer,
+                    board.excerpt_len as usize,
+                )
             },
             date: long_date(post.published_at, zone, lang.code()),
             date_iso: iso(post.published_at, zone),

@@ -1,4 +1,4 @@
-//! Issue 7, deep list pages: pages past the first anchor (1,000 entries) start from an
+//! Issue 7, deep list pages: pages past the first anchor (100 entries) start from an
 //! anchor instead of skipping every entry before them. Walking every page of a board, in
 //! each list order, must give every post exactly once and in order — the same list the
 //! plain offset reading gives — and still after a write moves every entry by one.

@@ -4,6 +4,44 @@
 (function () {
   "use strict";
 
+  // Quill's controls are icons: each gets its name from the page (data-label-* on the
+  // textarea, in the page's language). A "ql-list" button with value "ordered" is
+  // "list-ordered"; the heading picker is "header", its items "header-2", "header-normal".
+  function nameControls(toolbar, textarea) {
+    function label(name) {
+      return name ? textarea.getAttribute("data-label-" + name) : null;
+    }
+    function format(element) {
+      return (element.className.match(/ql-(\w+)/) || [])[1];
+    }
+    toolbar.querySelectorAll("button").forEach(function (button) {
+      var name = format(button);
+      var text = label(button.value ? name + "-" + button.value : name);
+      if (text) {
+        button.setAttribute("aria-label", text);
+      }
+    });
+    toolbar.querySelectorAll(".ql-picker").forEach(function (picker) {
+      var name = format(picker);
+      var opener = picker.querySelector(".ql-picker-label");
+      if (opener && label(name)) {
+        opener.setAttribute("aria-label", label(name));
+      }
+      picker.querySelectorAll(".ql-picker-item").forEach(function (item) {
+        var text = label(name + "-" + (item.getAttribute("data-value") || "normal"));
+        if (text) {
+          // data-label is what Quill's stylesheet shows for an item (and, once chosen, on
+          // the picker), in place of its built-in English.
+          item.setAttribute("data-label", text);
+          item.setAttribute("aria-label", text);
+          if (opener && item.classList.contains("ql-selected")) {
+            opener.setAttribute("data-label", text);
+          }
+        }
+      });
+    });
+  }
+
   function start() {
     var textarea = document.querySelector("textarea[data-editor]");
     if (!textarea || typeof window.Quill !== "function") {
@@ -40,18 +78,17 @@
       quill.root.setAttribute("aria-labelledby", label.id);
       label.addEventListener("click", function () { quill.focus(); });
     }
+    // The hint under the field (what the server removes) belongs to the editor too.
+    if (textarea.hasAttribute("aria-describedby")) {
+      quill.root.setAttribute("aria-describedby", textarea.getAttribute("aria-describedby"));
+    }
     quill.root.setAttribute("role", "textbox");
     quill.root.setAttribute("aria-multiline", "true");
     var toolbar = holder.previousSibling;
     if (toolbar && toolbar.classList && toolbar.classList.contains("ql-toolbar")) {
       toolbar.setAttribute("role", "toolbar");
       toolbar.setAttribute("aria-label", textarea.getAttribute("data-toolbar-label") || "Formatting");
-      toolbar.querySelectorAll("button").forEach(function (button) {
-        var name = (button.className.match(/ql-(\w+)/) || [])[1];
-        if (name && !button.getAttribute("aria-label")) {
-          button.setAttribute("aria-label", name);
-        }
-      });
+      nameControls(toolbar, textarea);
     }
 
     function htmlMode() {

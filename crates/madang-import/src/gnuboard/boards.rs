@@ -36,6 +36,7 @@ pub(super) async fn import_groups(
         {
             Imported::Created(id) => {
                 ctx.report.imported(Kind::Group);
+                ctx.created.insert(("group", id));
                 ids.insert(gr_id.to_owned(), id);
             }
             Imported::Existing(id) => {
@@ -196,6 +197,7 @@ pub(super) async fn import_boards(
         let id = match ctx.session.import_board(bo, &settings).await? {
             Imported::Created(id) => {
                 ctx.report.imported(Kind::Board);
+                ctx.created.insert(("board", id));
                 id
             }
             Imported::Existing(id) => {

@@ -14,12 +14,14 @@
 //! The parts: `tables` (a source table's columns and rows), `read` (pass 1 and the dump's
 //! pass 2), `repairs` (double-encoded text), `boards` (groups and boards), `members`,
 //! `posts` (threads, replies and comments), `bodies` (post bodies and the file addresses
-//! in them), `files` (attachments and editor images), `provenance` (copy/move lines).
+//! in them), `files` (attachments and editor images), `provenance` (copy/move lines), `pages`
+//! (content pages, FAQ pages and the old menu's order).
 
 mod boards;
 mod bodies;
 mod files;
 mod members;
+mod pages;
 mod posts;
 mod provenance;
 mod read;
@@ -41,6 +43,7 @@ use crate::report::{Kind, Report};
 
 use boards::{import_boards, import_groups};
 use members::import_members;
+use pages::{arrange_menu, import_pages};
 use posts::import_board_rows;
 use provenance::{PendingProvenance, resolve_provenance};
 use read::{ctx_has_board, dump_posts, live_error, read_dump_site, read_live_site};
@@ -184,6 +187,9 @@ struct Ctx<'a> {
     /// SHA-256 → storage key of objects stored in this run.
     stored: HashMap<String, String>,
     stored_now: &'a mut Vec<String>,
+    /// Groups and boards this run created (kind, id): only those take the old menu's
+    /// order, so a second run never undoes an administrator's arrangement.
+    created: HashSet<(&'static str, i64)>,
 }
 
 async fn run(
@@ -232,12 +238,15 @@ async fn run(
         legacy_done: HashMap::new(),
         stored: HashMap::new(),
         stored_now,
+        created: HashSet::new(),
     };
     not_carried(&site, &mut ctx.report);
 
     let group_ids = import_groups(&site, &mut ctx, progress).await?;
     import_members(&site, &mut ctx, progress).await?;
     import_boards(&site, &mut ctx, &group_ids, progress).await?;
+    let page_ids = import_pages(&site, &mut ctx, progress).await?;
+    arrange_menu(&site, &mut ctx, &group_ids, &page_ids).await?;
 
     // Pass 2: the posts tables, one board at a time as the dump (or the database) lists
     // them.
@@ -302,7 +311,17 @@ async fn run(
 }
 
 fn not_carried(site: &Site, report: &mut Report) {
-    let carried = ["config", "group", "board", "member", "board_file"];
+    let carried = [
+        "config",
+        "group",
+        "board",
+        "member",
+        "board_file",
+        "content",
+        "faq",
+        "faq_master",
+        "menu",
+    ];
     for (name, t) in &site.tables {
         let Some(short) = name.strip_prefix(&site.prefix) else {
             report
@@ -317,9 +336,6 @@ fn not_carried(site: &Site, report: &mut Report) {
             "board_new" => "rebuilt from posts (GnuBoard5 prunes it)",
             "point" => "points are not part of Madang",
             "visit" | "visit_sum" | "login" => "visit statistics and login records are not kept",
-            "content" => "content pages are not imported yet",
-            "menu" => "Madang's menu is made from groups and boards; not imported yet",
-            "faq" | "faq_master" => "FAQ pages are not imported yet",
             "board_good" => "votes are not part of Madang",
             "scrap" => "bookmarks are not part of Madang",
             "auth" => "sub-administrator menus have no Madang equivalent",

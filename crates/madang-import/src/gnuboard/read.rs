@@ -35,7 +35,17 @@ const MEMBER_COLUMNS: &[&str] = &["mb_id", "mb_password", "mb_level"];
 const FILE_COLUMNS: &[&str] = &["bo_table", "wr_id", "bf_no", "bf_source", "bf_file"];
 
 /// Tables read whole in the first pass (by name without the prefix).
-const SMALL_TABLES: &[&str] = &["config", "group", "board", "member", "board_file"];
+const SMALL_TABLES: &[&str] = &[
+    "config",
+    "group",
+    "board",
+    "member",
+    "board_file",
+    "content",
+    "faq_master",
+    "faq",
+    "menu",
+];
 
 fn open_dump(path: &Path) -> Result<DumpReader<BufReader<File>>, ImportError> {
     let file = File::open(path).map_err(|source| ImportError::Io {

@@ -182,7 +182,14 @@ pub async fn check_fixture(site: &Site, report: &Report) {
     let store = &site.store;
 
     // Counts per kind, as the README lists them.
-    assert_eq!(c(Kind::Group).imported, 2);
+    // Two groups, and one for the old menu's top item that opens a content page.
+    assert_eq!(c(Kind::Group).imported, 3);
+    assert_eq!(
+        c(Kind::Page).imported,
+        4,
+        "company, privacy, provision, the FAQ"
+    );
+    assert_eq!(c(Kind::MenuItem).imported, 8);
     assert_eq!(c(Kind::Board).imported, 5);
     assert_eq!(c(Kind::Member).imported, 6);
     assert_eq!(c(Kind::Member).skipped, 1, "jeong_dw is a deleted stub");
@@ -232,6 +239,52 @@ pub async fn check_fixture(site: &Site, report: &Report) {
     assert_eq!(advocacy.title_len, 60);
     let news = store.board("bbs_active_news").await.unwrap().unwrap();
     assert_ne!(news.group_id, Some(work.id));
+
+    // The old menu's order and names: Our Work (its four boards in menu order), News, and
+    // "센터소개 About us" holding the content page it opened.
+    let titles: Vec<&str> = groups.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(titles, ["Our Work", "News", "센터소개 About us"]);
+    let mut in_work: Vec<_> = boards
+        .iter()
+        .filter(|b| b.group_id == Some(work.id))
+        .collect();
+    in_work.sort_by_key(|b| b.position);
+    let order: Vec<&str> = in_work.iter().map(|b| b.slug.as_str()).collect();
+    assert_eq!(order, ["advocacy", "youth", "education", "rescue"]);
+
+    // Content pages and the FAQ, with their old addresses.
+    let (company, _) = store.page("company", "en").await.unwrap().unwrap();
+    assert_eq!(company.title, "센터 소개 About us");
+    assert!(
+        company
+            .body_html
+            .contains("<h2>희망다리 인권센터 소개</h2>")
+    );
+    assert_eq!(company.group_id, Some(groups[2].id));
+    let (provision, _) = store.page("provision", "ko").await.unwrap().unwrap();
+    assert_eq!(
+        provision.body_html, "<p><b>서비스 이용약관에 대한 내용을 입력하십시오.</b></p>",
+        "the installer's page, its HTML sanitised"
+    );
+    let (faq, _) = store.page("faq-1", "ko").await.unwrap().unwrap();
+    assert_eq!(faq.title, "자주하시는 질문");
+    for (old, new) in [
+        ("/bbs/content.php?co_id=company", "/pages/company"),
+        ("/bbs/content.php?co_id=privacy&amp=1", "/pages/privacy"),
+        ("/content/provision", "/pages/provision"),
+        (
+            "/content/%EC%84%BC%ED%84%B0-%EC%86%8C%EA%B0%9C-about-us",
+            "/pages/company",
+        ),
+        ("/bbs/faq.php", "/pages/faq-1"),
+        ("/bbs/faq.php?fm_id=1", "/pages/faq-1"),
+    ] {
+        assert_eq!(
+            store.legacy_redirect(old).await.unwrap().as_deref(),
+            Some(new),
+            "{old}"
+        );
+    }
 
     // The list keeps GnuBoard5's order: newest thread first, replies under their root.
     let now = jiff::Timestamp::now();

@@ -35,6 +35,7 @@ pub fn canonical_legacy_path(path_and_query: &str) -> Option<String> {
         "/bbs/rss.php" => &["bo_table"],
         "/bbs/content.php" => &["co_id"],
         "/bbs/group.php" => &["gr_id"],
+        "/bbs/faq.php" => &["fm_id"],
         "/bbs/link.php" => &["bo_table", "wr_id", "no"],
         _ => &[],
     };

@@ -14,17 +14,19 @@
 //!
 //! The parts: `session` (the transaction, the import map and the end of an import),
 //! `boards` (menu groups, boards, members and their administrator roles), `posts` (posts,
-//! comments and where posts came from), `files` (attachments and old editor files) and
+//! comments and where posts came from), `pages` (content pages and the old menu's order), `files` (attachments and old editor files) and
 //! `legacy_urls` (old addresses, their canonical form and where they now lead).
 
 mod boards;
 mod files;
 mod legacy_urls;
+mod pages;
 mod posts;
 mod session;
 
 pub use boards::{ImportGroup, ImportMember, MemberAccount};
 pub use files::{ImportAttachment, LegacyFile};
 pub use legacy_urls::{canonical_legacy_path, post_path};
+pub use pages::ImportPage;
 pub use posts::{Comment, ImportComment, ImportPost, ImportProvenance};
 pub use session::{ImportSession, Imported};

@@ -80,6 +80,7 @@ impl Store {
         const TABLES: &[&str] = &[
             "menu_groups",
             "boards",
+            "pages",
             "members",
             "board_admins",
             "group_admins",

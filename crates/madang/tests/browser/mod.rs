@@ -1,6 +1,7 @@
 //! A headless-Chromium harness for the XSS tests: Chromium started with a fresh profile,
 //! a minimal DevTools Protocol client, and a tab that loads a page and reports every sign
-//! that a script ran (see `xss_browser.rs` for what counts).
+//! that a script ran (see `xss_browser.rs` for what counts). `checkers.rs` uses the same
+//! tab to load pages plainly and run axe-core in them (`Tab::open`, `Tab::eval`).
 
 #![allow(dead_code)]
 
@@ -303,6 +304,70 @@ impl Tab {
         }
         findings.extend(self.drain(origin, ""));
         findings
+    }
+
+    /// Sets a cookie (`name=value`) for `origin`, as a signed-in browser would carry it.
+    pub async fn set_cookie(&self, origin: &str, cookie: &str) {
+        let (name, value) = cookie.split_once('=').expect("a cookie is name=value");
+        self.cdp
+            .call(
+                Some(&self.session),
+                "Network.setCookie",
+                json!({"name": name, "value": value, "url": origin, "httpOnly": true}),
+            )
+            .await;
+    }
+
+    /// Makes the page report `prefers-color-scheme: dark` (or light), so dark mode's colours
+    /// can be checked as a reader with that setting sees them.
+    pub async fn prefer_dark(&self, dark: bool) {
+        let value = if dark { "dark" } else { "light" };
+        self.cdp
+            .call(
+                Some(&self.session),
+                "Emulation.setEmulatedMedia",
+                json!({"features": [{"name": "prefers-color-scheme", "value": value}]}),
+            )
+            .await;
+    }
+
+    /// Loads a page and waits for its load event, with none of [`Tab::visit`]'s detectors
+    /// (for tests that inspect a trusted page rather than hunt for script).
+    pub async fn open(&mut self, url: &str) -> Result<(), String> {
+        while self.events.try_recv().is_ok() {}
+        let navigated = self
+            .cdp
+            .call(Some(&self.session), "Page.navigate", json!({"url": url}))
+            .await;
+        if let Some(error) = navigated.get("errorText") {
+            return Err(format!("navigation to {url} failed: {error}"));
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.events.recv()).await {
+                Ok(Some(event)) if event["method"] == "Page.loadEventFired" => return Ok(()),
+                Ok(Some(_)) => {}
+                _ => return Err(format!("{url} did not finish loading in 20 s")),
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page (awaiting it if it is a promise) and returns its
+    /// value, or the exception it threw.
+    pub async fn eval(&self, expression: &str) -> Result<Value, String> {
+        let result = self
+            .cdp
+            .call(
+                Some(&self.session),
+                "Runtime.evaluate",
+                json!({"expression": expression, "awaitPromise": true, "returnByValue": true}),
+            )
+            .await;
+        match result.get("exceptionDetails") {
+            Some(details) => Err(format!("the script threw: {details}")),
+            None => Ok(result["result"]["value"].clone()),
+        }
     }
 
     fn drain(&mut self, origin: &str, prefix: &str) -> Vec<String> {
