@@ -17,6 +17,7 @@ pub mod search;
 pub mod slug;
 pub mod text;
 pub mod time;
+pub mod titles;
 pub mod totp;
 
 pub use model::*;

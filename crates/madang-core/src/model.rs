@@ -178,11 +178,8 @@ pub struct PostSummary {
     pub id: i64,
     pub board_id: i64,
     pub title: String,
-    /// The start of the body as plain text (enough for the board's excerpt), from which
-    /// lists cut their excerpts.
+    /// The body as plain text, from which the list cuts its excerpt.
     pub body_text: String,
-    /// Whether the body goes on past `body_text`.
-    pub body_longer: bool,
     pub author_name: String,
     pub published_at: Timestamp,
     pub pinned: bool,

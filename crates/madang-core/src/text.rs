@@ -61,17 +61,6 @@ fn simple_cut(text: &str, max: usize) -> Option<Option<usize>> {
     Some(None)
 }
 
-/// A list excerpt from the start of a body: [`cut`] to `max`, with the ellipsis also when
-/// the lead itself was shortened from a longer body (`more`).
-pub fn cut_lead(lead: &str, more: bool, max: usize) -> String {
-    let mut out = cut(lead, max);
-    if more && !out.ends_with(ELLIPSIS) {
-        out.truncate(out.trim_end().len());
-        out.push_str(ELLIPSIS);
-    }
-    out
-}
-
 /// Elements whose boundaries separate words when HTML is read as plain text.
 const BLOCK_ELEMENTS: &[&str] = &[
     "address",
@@ -243,13 +232,6 @@ mod tests {
                 assert_eq!(cut(text, max), by_graphemes(text, max), "{text:?} {max}");
             }
         }
-    }
-
-    #[test]
-    fn a_shortened_lead_always_ends_with_the_mark() {
-        assert_eq!(cut_lead("abc def", false, 20), "abc def");
-        assert_eq!(cut_lead("abc def ", true, 20), "abc def…");
-        assert_eq!(cut_lead("abc def", true, 3), "abc…");
     }
 
     use super::*;

@@ -1,18 +1,24 @@
-//! Administration: board settings, member access, site settings — each audited.
+//! Administration: board and menu group settings, member access, site settings — each
+//! audited.
 
 use jiff::Timestamp;
+use madang_core::titles::{TitlesByLang, describe_titles};
 use madang_core::{Board, BoardLevels, Level, ListOrder, Member, NewBoard};
 
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
 use crate::editing::ActorRef;
 use crate::settings::bump_generation;
+use crate::titles::{check_titles, replace_titles};
 use crate::{Result, Store, StoreError, on_db};
 
 /// A board's changeable settings (the slug stays: it is in every address).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoardSettings {
+    /// The default title, shown where a language has none of its own.
     pub title: String,
+    /// Titles per UI language; a language left out, or given an empty title, has none.
+    pub titles: TitlesByLang,
     pub group_id: Option<i64>,
     pub title_len: u32,
     pub excerpt_len: u32,
@@ -21,8 +27,25 @@ pub struct BoardSettings {
     pub levels: BoardLevels,
 }
 
+/// A menu group's changeable settings (the slug stays).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// The default title, shown where a language has none of its own.
+    pub title: String,
+    /// Titles per UI language; a language left out, or given an empty title, has none.
+    pub titles: TitlesByLang,
+}
+
+const DELETE_BOARD_TITLES: &str = "DELETE FROM board_titles WHERE board_id = $1";
+const INSERT_BOARD_TITLE: &str =
+    "INSERT INTO board_titles (board_id, lang, title) VALUES ($1, $2, $3)";
+const DELETE_GROUP_TITLES: &str = "DELETE FROM group_titles WHERE group_id = $1";
+const INSERT_GROUP_TITLE: &str =
+    "INSERT INTO group_titles (group_id, lang, title) VALUES ($1, $2, $3)";
+
 fn describe(
     title: &str,
+    titles: &TitlesByLang,
     group: Option<i64>,
     levels: &BoardLevels,
     lens: (u32, u32, u32),
@@ -30,7 +53,8 @@ fn describe(
 ) -> String {
     let l = levels;
     format!(
-        "title={title} group={group:?} title_len={} excerpt_len={} page_size={} order={} levels={}/{}/{}/{}/{}/{}/{}",
+        "{} group={group:?} title_len={} excerpt_len={} page_size={} order={} levels={}/{}/{}/{}/{}/{}/{}",
+        describe_titles(title, titles),
         lens.0,
         lens.1,
         lens.2,
@@ -43,6 +67,15 @@ fn describe(
         l.upload.get(),
         l.download.get()
     )
+}
+
+/// Titles as they are stored: trimmed, the empty ones left out.
+fn trimmed_titles(titles: &TitlesByLang) -> TitlesByLang {
+    titles
+        .iter()
+        .map(|(lang, title)| (lang.clone(), title.trim().to_owned()))
+        .filter(|(_, title)| !title.is_empty())
+        .collect()
 }
 
 impl Store {
@@ -92,15 +125,19 @@ impl Store {
         {
             return Err(StoreError::Invalid("no such menu group".into()));
         }
+        check_titles(&s.title, &s.titles)?;
+        let before_titles = self.local_titles().await?.of_board(board_id);
         let old = describe(
             &before.title,
+            &before_titles,
             before.group_id,
             &before.levels,
             (before.title_len, before.excerpt_len, before.page_size),
             before.list_order,
         );
         let new = describe(
-            &s.title,
+            s.title.trim(),
+            &trimmed_titles(&s.titles),
             s.group_id,
             &s.levels,
             (s.title_len, s.excerpt_len, s.page_size),
@@ -138,11 +175,73 @@ impl Store {
             .bind(board_id)
             .execute(&mut *tx)
             .await?;
+            replace_titles!(
+                tx,
+                DELETE_BOARD_TITLES,
+                INSERT_BOARD_TITLE,
+                board_id,
+                &s.titles
+            );
             audit!(
                 tx,
                 now.as_second(),
                 who,
                 "board.settings",
+                &target,
+                &detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Saves a menu group's titles, recording before and after in the audit log.
+    pub async fn update_group(
+        &self,
+        group_id: i64,
+        s: &GroupSettings,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let before = self
+            .groups()
+            .await?
+            .into_iter()
+            .find(|g| g.id == group_id)
+            .ok_or(StoreError::NotFound)?;
+        check_titles(&s.title, &s.titles)?;
+        let before_titles = self.local_titles().await?.of_group(group_id);
+        let detail = format!(
+            "{} → {}",
+            describe_titles(&before.title, &before_titles),
+            describe_titles(s.title.trim(), &trimmed_titles(&s.titles))
+        );
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("group:{}", before.slug);
+        on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE menu_groups SET title = $1 WHERE id = $2")
+                .bind(s.title.trim())
+                .bind(group_id)
+                .execute(&mut *tx)
+                .await?;
+            replace_titles!(
+                tx,
+                DELETE_GROUP_TITLES,
+                INSERT_GROUP_TITLE,
+                group_id,
+                &s.titles
+            );
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "group.settings",
                 &target,
                 &detail,
                 actor.ip

@@ -31,9 +31,10 @@ mod schedule;
 mod search;
 mod sessions;
 mod settings;
+mod titles;
 mod two_factor;
 
-pub use admin::BoardSettings;
+pub use admin::{BoardSettings, GroupSettings};
 pub use attachments::NewAttachment;
 pub use audit::AuditEntry;
 pub use check::Problem;

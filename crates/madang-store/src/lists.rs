@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use jiff::Timestamp;
 use madang_core::{Board, ListOrder};
 
-use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, lead_chars, order_by};
+use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, order_by};
 use crate::{Result, Store, on_db};
 
 /// List entries between two anchors. Pages that start before the first anchor past the
@@ -46,8 +46,8 @@ fn sort_key(order: ListOrder) -> &'static str {
 fn from_anchor(order: ListOrder) -> String {
     let key = sort_key(order);
     match order {
-        ListOrder::Thread | ListOrder::DateAsc => format!("({key}, p.id) >= ($6, $7)"),
-        ListOrder::DateDesc => format!("({key}, p.id) <= ($6, $7)"),
+        ListOrder::Thread | ListOrder::DateAsc => format!("({key}, p.id) >= ($5, $6)"),
+        ListOrder::DateDesc => format!("({key}, p.id) <= ($5, $6)"),
     }
 }
 
@@ -107,8 +107,7 @@ impl Store {
                 .bind(board.id)
                 .bind(now.as_second())
                 .bind(size)
-                .bind(skip)
-                .bind(lead_chars(board.excerpt_len));
+                .bind(skip);
             if let Some((key, id)) = from {
                 query = query.bind(key).bind(id);
             }

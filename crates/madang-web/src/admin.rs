@@ -1,4 +1,5 @@
-//! The admin area for super administrators: site settings, boards, members.
+//! The admin area for super administrators: site settings, boards, members (menu groups
+//! are in `admin_groups`).
 //! Every change goes through one store method and lands in the audit log.
 
 use axum::body::Bytes;
@@ -6,6 +7,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use madang_core::titles::{TitlesByLang, valid_title};
 use madang_core::{BoardLevels, Level, ListOrder, NewBoard};
 use madang_store::{ActorRef, BoardSettings};
 use minijinja::context;
@@ -59,18 +61,70 @@ fn number_field(fields: &[(String, String)], name: &str, max: u32) -> Result<u32
         .ok_or("admin-error-number")
 }
 
-/// Reads the board settings part of a form.
-fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static str> {
+/// The form field of the title in one UI language (`title_ko`).
+fn title_field(lang: Lang) -> String {
+    format!("title_{}", lang.code())
+}
+
+/// Reads a board's or menu group's titles from a form: the default title (`title`, 1 to
+/// 100 characters) and one per UI language (`title_en`, `title_ko`; empty means none).
+/// Neither may hold control characters. The error is a message key.
+pub(crate) fn titles_from_form(
+    fields: &[(String, String)],
+) -> Result<(String, TitlesByLang), &'static str> {
     let title = trimmed(fields, "title");
-    if title.is_empty() || title.chars().count() > 100 {
+    if title.is_empty() || !valid_title(title) {
         return Err("admin-error-title");
     }
+    let mut titles = TitlesByLang::new();
+    for lang in Lang::ALL {
+        let local = trimmed(fields, &title_field(lang));
+        if !valid_title(local) {
+            return Err("admin-error-local-title");
+        }
+        if !local.is_empty() {
+            titles.insert(lang.code().to_owned(), local.to_owned());
+        }
+    }
+    Ok((title.to_owned(), titles))
+}
+
+/// The titles in each UI language as typed in a form (trimmed, empty ones kept), to show
+/// them again with a message.
+pub(crate) fn typed_titles(fields: &[(String, String)]) -> TitlesByLang {
+    Lang::ALL
+        .iter()
+        .map(|lang| {
+            let typed = trimmed(fields, &title_field(*lang));
+            (lang.code().to_owned(), typed.to_owned())
+        })
+        .collect()
+}
+
+/// The form's fields for the titles in each UI language, with their current values.
+pub(crate) fn title_fields(titles: &TitlesByLang) -> Vec<minijinja::Value> {
+    Lang::ALL
+        .iter()
+        .map(|lang| {
+            context! {
+                name => title_field(*lang), lang => lang.code(),
+                label => format!("admin-title-in-{}", lang.code()),
+                value => titles.get(lang.code()).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Reads the board settings part of a form.
+fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static str> {
+    let (title, titles) = titles_from_form(fields)?;
     let group_id = match trimmed(fields, "group") {
         "" => None,
         id => Some(id.parse::<i64>().map_err(|_| "admin-error-group")?),
     };
     Ok(BoardSettings {
-        title: title.to_owned(),
+        title,
+        titles,
         group_id,
         title_len: number_field(fields, "title_len", 1000)?,
         excerpt_len: number_field(fields, "excerpt_len", 100_000)?,
@@ -127,7 +181,7 @@ async fn render_dashboard(
             csrf => session.csrf_token.clone(),
             site_name => state.store().setting(crate::SITE_NAME_SETTING).await?.unwrap_or_default(),
             require_2fa => state.store().setting(crate::auth::REQUIRE_TWO_FACTOR).await?.is_some_and(|v| v == "1"),
-            groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
+            groups => groups.iter().map(|g| context! { id => g.id, slug => g.slug.clone(), title => g.title.clone() }).collect::<Vec<_>>(),
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
         },
@@ -259,6 +313,7 @@ async fn board_page(
     let board = state.store().board(slug).await?.ok_or(AppError::NotFound)?;
     let site = SiteView::load(state, lang, current).await;
     let groups = state.store().groups().await?;
+    let titles = state.store().local_titles().await?.of_board(board.id);
     let l = &board.levels;
     let html = state.theme().render(
         "admin_board.html",
@@ -271,6 +326,7 @@ async fn board_page(
                 title_len => board.title_len, excerpt_len => board.excerpt_len, page_size => board.page_size,
                 list_order => board.list_order.as_str(),
             },
+            title_fields => title_fields(&titles),
             level_fields => vec![
                 ("level_list", "admin-level-list", l.list.get()),
                 ("level_read", "admin-level-read", l.read.get()),

@@ -117,7 +117,7 @@ async fn list(
             let updated = jiff::Timestamp::from_second(p.updated_at).unwrap_or_default();
             context! {
                 id => p.id, slug => p.slug, lang => p.lang, title => p.title,
-                group => p.group_id.and_then(|g| shell.group_title(g)).unwrap_or_default(),
+                group => p.group_id.and_then(|g| shell.group_title(g, lang)).unwrap_or_default(),
                 updated => madang_core::time::long_date(updated, zone, lang.code()),
             }
         })

@@ -111,6 +111,9 @@ fn cacheable_path(path: &str) -> bool {
     if path == "/" || path == "/search" {
         return true;
     }
+    if let Some(slug) = path.strip_prefix("/pages/") {
+        return !slug.is_empty() && !slug.contains('/');
+    }
     let Some(rest) = path.strip_prefix("/b/") else {
         return false;
     };
@@ -440,7 +443,7 @@ mod tests {
 
     #[test]
     fn only_reading_pages_are_cached() {
-        for path in ["/", "/search", "/b/news", "/b/news/12"] {
+        for path in ["/", "/search", "/b/news", "/b/news/12", "/pages/about"] {
             assert!(cacheable_path(path), "{path}");
         }
         for path in [
@@ -450,6 +453,8 @@ mod tests {
             "/b/news/12/edit",
             "/b/news/12/files/3",
             "/admin/audit",
+            "/admin/pages",
+            "/pages/",
             "/static/style.css",
         ] {
             assert!(!cacheable_path(path), "{path}");

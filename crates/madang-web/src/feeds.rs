@@ -1,4 +1,5 @@
-//! Feeds (RSS 2.0 and Atom, per board and for the site), `sitemap.xml` and `robots.txt`.
+//! Feeds (RSS 2.0 and Atom, per board and for the site) and `robots.txt`; `sitemap.xml` is
+//! in [`crate::sitemap`].
 //!
 //! Only what an anonymous reader may see goes out: boards a guest may list and read, and on
 //! them published, not deleted, not secret posts whose time has come. Every address is
@@ -21,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, http::StatusCode};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use madang_core::text::cut_lead;
+use madang_core::text::cut;
 use madang_core::{Attachment, Board, Level, ListOrder, PostSummary};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
@@ -35,14 +36,9 @@ use crate::i18n::{self, Lang};
 pub(crate) const FEED_ITEMS: usize = 20;
 /// Characters of plain text in an item's description.
 const FEED_EXCERPT: usize = 500;
-/// URLs one sitemap file may hold (sitemaps.org protocol 0.9).
-const SITEMAP_MAX_URLS: usize = 50_000;
-/// Posts read per query while the sitemap is built.
-const SITEMAP_BATCH: u32 = 1_000;
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
-const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 /// The site's public base URL without a trailing slash (`https://nkhr.example`): the
 /// configured `base_url`, else `http://` and the request's `Host` when it is a plain host
@@ -218,7 +214,15 @@ async fn site_feed(
     origin: Origin,
     kind: FeedKind,
 ) -> Result<Response, AppError> {
-    let boards = state.store().boards().await?;
+    // Titled in the feed's language: items name their board (category) so.
+    let shell = state.shell().await;
+    let boards: Vec<Board> = state
+        .store()
+        .boards()
+        .await?
+        .iter()
+        .map(|b| shell.localized(b, lang))
+        .collect();
     let items = feed_items(&state, &boards, Timestamp::now()).await?;
     let name = site_name(&state).await;
     let prefix = lang.prefix();
@@ -248,6 +252,7 @@ async fn board_feed(
         .await?
         .filter(public_board)
         .ok_or(AppError::NotFound)?;
+    let board = state.shell().await.localized(&board, lang);
     let items = feed_items(&state, std::slice::from_ref(&board), Timestamp::now()).await?;
     let name = site_name(&state).await;
     let prefix = lang.prefix();
@@ -285,7 +290,7 @@ fn render_feed(
     Ok(xml_response(content_type, xml))
 }
 
-fn xml_response(content_type: &'static str, body: Vec<u8>) -> Response {
+pub(crate) fn xml_response(content_type: &'static str, body: Vec<u8>) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -310,7 +315,7 @@ pub(crate) fn xml_chars(text: &str) -> Cow<'_, str> {
 }
 
 /// Text content, escaped by quick-xml after illegal characters are dropped.
-fn text(value: &str) -> BytesText<'static> {
+pub(crate) fn text(value: &str) -> BytesText<'static> {
     BytesText::new(&xml_chars(value)).into_owned()
 }
 
@@ -337,7 +342,7 @@ fn file_url(origin: &Origin, board: &Board, post_id: i64, file_id: i64) -> Strin
 }
 
 fn excerpt(post: &PostSummary) -> String {
-    cut_lead(&post.body_text, post.body_longer, FEED_EXCERPT)
+    cut(&post.body_text, FEED_EXCERPT)
 }
 
 fn write_rss(
@@ -570,100 +575,6 @@ pub(crate) async fn legacy_rss(
         .ok_or(AppError::NotFound)?;
     let target = format!("{}/b/{}/feed.xml", lang.prefix(), board.slug);
     Ok(Redirect::permanent(&target).into_response())
-}
-
-/// `/sitemap.xml`: the home page, every public board's first page and every public post,
-/// each with its last change.
-pub(crate) async fn sitemap(
-    State(state): State<AppState>,
-    origin: Origin,
-) -> Result<Response, AppError> {
-    let now = Timestamp::now();
-    let zone = &state.config().zone;
-    // (location, last change)
-    let mut urls: Vec<(String, Option<Timestamp>)> = vec![(origin.url("/"), None)];
-    let mut site_latest: Option<Timestamp> = None;
-    for board in state
-        .store()
-        .boards()
-        .await?
-        .iter()
-        .filter(|b| public_board(b))
-    {
-        let board_at = urls.len();
-        urls.push((origin.url(&format!("/b/{}", board.slug)), None));
-        let mut by_date = board.clone();
-        by_date.list_order = ListOrder::DateDesc;
-        by_date.page_size = SITEMAP_BATCH;
-        let mut board_latest: Option<Timestamp> = None;
-        let mut page_no = 1;
-        'pages: loop {
-            let page = state.store().board_page(&by_date, page_no, now).await?;
-            let fetched = page.posts.len();
-            for post in page.pinned.iter().chain(page.posts.iter()) {
-                if post.secret {
-                    continue;
-                }
-                if urls.len() >= SITEMAP_MAX_URLS {
-                    break 'pages;
-                }
-                board_latest = board_latest.max(Some(post.published_at));
-                urls.push((
-                    origin.url(&format!("/b/{}/{}", board.slug, post.id)),
-                    Some(post.published_at),
-                ));
-            }
-            if fetched == 0 || page_no >= page.pages {
-                break;
-            }
-            page_no += 1;
-        }
-        urls[board_at].1 = board_latest;
-        site_latest = site_latest.max(board_latest);
-        if urls.len() >= SITEMAP_MAX_URLS {
-            tracing::warn!(
-                "the sitemap is full ({SITEMAP_MAX_URLS} addresses); later posts are left out"
-            );
-            break;
-        }
-    }
-    urls[0].1 = site_latest;
-    // Content pages, once per address (the language rows share it).
-    let mut pages = state.store().page_entries().await?;
-    pages.dedup_by(|a, b| a.slug == b.slug);
-    for page in pages {
-        if urls.len() >= SITEMAP_MAX_URLS {
-            break;
-        }
-        urls.push((
-            origin.url(&format!("/pages/{}", page.slug)),
-            Timestamp::from_second(page.updated_at).ok(),
-        ));
-    }
-    let xml = write_sitemap(zone, &urls)
-        .map_err(|e| AppError::Internal(format!("writing the sitemap: {e}")))?;
-    Ok(xml_response("application/xml; charset=utf-8", xml))
-}
-
-fn write_sitemap(zone: &TimeZone, urls: &[(String, Option<Timestamp>)]) -> io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    w.create_element("urlset")
-        .with_attribute(("xmlns", SITEMAP_NS))
-        .write_inner_content(|w| {
-            for (loc, lastmod) in urls {
-                w.create_element("url").write_inner_content(|w| {
-                    w.create_element("loc").write_text_content(text(loc))?;
-                    if let Some(at) = lastmod {
-                        w.create_element("lastmod")
-                            .write_text_content(text(&rfc3339(*at, zone)))?;
-                    }
-                    Ok(())
-                })?;
-            }
-            Ok(())
-        })?;
-    Ok(w.into_inner())
 }
 
 /// `/robots.txt`: everything public may be crawled; forms, staff pages and search may not.

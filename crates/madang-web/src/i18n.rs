@@ -26,6 +26,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every UI language, the default first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+
     /// The BCP 47 code, for `<html lang>`.
     pub fn code(self) -> &'static str {
         match self {

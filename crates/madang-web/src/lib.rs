@@ -16,6 +16,7 @@ use madang_store::Store;
 
 mod account;
 mod admin;
+mod admin_groups;
 mod admin_pages;
 mod admin_redirects;
 pub mod auth;
@@ -35,6 +36,7 @@ mod search;
 mod seo;
 pub mod setup;
 mod shell;
+mod sitemap;
 mod staff;
 pub mod theme;
 mod view_counts;
@@ -215,6 +217,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics_for_admins))
         .merge(admin::routes())
         .merge(admin_redirects::routes())
+        .merge(admin_groups::routes())
         .merge(admin_pages::routes())
         .route("/pages/{slug}", get(pages::page))
         .merge(ops::routes())
@@ -231,13 +234,13 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(auth::login_form).post(auth::login_submit))
         .route("/logout", post(auth::logout))
         .route("/static/{*path}", get(theme::asset))
-        // Feeds, sitemap and robots.txt (feeds.rs); never in the page cache.
+        // Feeds, sitemap and robots.txt (feeds.rs, sitemap.rs); never in the page cache.
         .route("/feed.xml", get(feeds::site_rss))
         .route("/atom.xml", get(feeds::site_atom))
         .route("/b/{slug}/feed.xml", get(feeds::board_rss))
         .route("/b/{slug}/atom.xml", get(feeds::board_atom))
         .route("/bbs/rss.php", get(feeds::legacy_rss))
-        .route("/sitemap.xml", get(feeds::sitemap))
+        .route("/sitemap.xml", get(sitemap::sitemap))
         .route("/robots.txt", get(feeds::robots))
         .fallback(public::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(

@@ -67,6 +67,7 @@ pub(crate) async fn home(
     let meta = crate::seo::home_meta(&origin, lang, &site.name);
     let viewer = current.viewer();
     let now = jiff::Timestamp::now();
+    let shell = state.shell().await;
     let mut sections = Vec::new();
     for board in state.store().boards().await? {
         if !may(&viewer, &board, BoardAction::List) {
@@ -80,7 +81,8 @@ pub(crate) async fn home(
             .take(HOME_LATEST)
             .map(|p| PostItemView::new(&state, &board, p, lang))
             .collect();
-        sections.push(context! { slug => board.slug, title => board.title, posts => posts });
+        let title = shell.board_title(&board, lang);
+        sections.push(context! { slug => board.slug, title => title, posts => posts });
     }
     render(
         &state,
@@ -103,11 +105,11 @@ pub(crate) async fn board(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let page_no = page_number(query.as_deref())?;
+    // Titled in the page's language: the heading, <title>, meta and JSON-LD name it so.
     let board = state
         .shell()
         .await
-        .board(&slug)
-        .cloned()
+        .board_in(&slug, lang)
         .ok_or(AppError::NotFound)?;
     if !may(&current.viewer(), &board, BoardAction::List) {
         return Err(AppError::Forbidden);
@@ -130,7 +132,7 @@ pub(crate) async fn board(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => switch_path(lang, &uri),
-            board => BoardView::new(&state, &board).await,
+            board => BoardView::new(&state, &board, lang).await,
             may_write => current.session.is_some() && may(&current.viewer(), &board, BoardAction::Write),
             current_board => board.slug,
             pinned => pinned, posts => posts,
@@ -151,11 +153,11 @@ pub(crate) async fn post(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let post_id = path_id(&post_id)?;
+    // Titled in the page's language: the heading, <title>, meta and JSON-LD name it so.
     let board = state
         .shell()
         .await
-        .board(&slug)
-        .cloned()
+        .board_in(&slug, lang)
         .ok_or(AppError::NotFound)?;
     let viewer = current.viewer();
     if !may(&viewer, &board, BoardAction::Read) {
@@ -213,7 +215,7 @@ pub(crate) async fn post(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => switch_path(lang, &uri),
-            board => BoardView::new(&state, &board).await,
+            board => BoardView::new(&state, &board, lang).await,
             current_board => board.slug,
             post => context! {
                 id => post.id,

@@ -81,6 +81,7 @@ pub(crate) async fn search(
     };
     let viewer = current.viewer();
     let zone = &state.config().zone;
+    let shell = state.shell().await;
     let boards: Vec<_> = state
         .store()
         .boards()
@@ -88,6 +89,14 @@ pub(crate) async fn search(
         .into_iter()
         .filter(|b| may(&viewer, b, BoardAction::Read))
         .collect();
+    // Results name their board in the page's language, as the filter does.
+    let board_title = |slug: &str, default: &str| {
+        boards
+            .iter()
+            .find(|b| b.slug == slug)
+            .map_or(default, |b| shell.board_title(b, lang))
+            .to_owned()
+    };
     let board = if board_slug.is_empty() {
         None
     } else {
@@ -155,7 +164,7 @@ pub(crate) async fn search(
             .map(|hit| {
                 context! {
                     url => format!("{}/b/{}/{}", lang.prefix(), hit.board_slug, hit.post_id),
-                    board_title => hit.board_title,
+                    board_title => board_title(&hit.board_slug, &hit.board_title),
                     title => hit.title,
                     // Escaped text with <mark> around matches: safe to insert as is.
                     snippet => minijinja::Value::from_safe_string(snippet(&hit.body_text, query, SNIPPET_CHARS)),
@@ -174,7 +183,7 @@ pub(crate) async fn search(
     let site = SiteView::load(&state, lang, &current).await;
     let board_options: Vec<_> = boards
         .iter()
-        .map(|b| context! { slug => b.slug, title => b.title })
+        .map(|b| context! { slug => b.slug, title => shell.board_title(b, lang) })
         .collect();
     let html = state.theme().render(
         "search.html",

@@ -78,13 +78,7 @@ impl PageMeta {
                 }
             }
         };
-        let english = format!("{origin}{plain}");
-        let korean = format!("{origin}/ko{plain}");
-        vec![
-            ("en", english.clone()),
-            ("ko", korean),
-            ("x-default", english),
-        ]
+        language_versions(origin, plain)
     }
 
     /// The value for the template; the JSON-LD goes in as is (it is escaped for
@@ -108,6 +102,17 @@ impl PageMeta {
             json_ld => self.json_ld.map(Value::from_safe_string),
         }
     }
+}
+
+/// The addresses of one page in each UI language, for `hreflang` on pages and in the
+/// sitemap: each language under its prefix (English unprefixed, Korean under `/ko`), then
+/// the `x-default`, the default language's. `path` has no language prefix.
+pub(crate) fn language_versions(origin: &str, path: &str) -> Vec<(&'static str, String)> {
+    let url = |lang: Lang| format!("{origin}{}{path}", lang.prefix());
+    let mut versions: Vec<(&'static str, String)> =
+        Lang::ALL.iter().map(|l| (l.code(), url(*l))).collect();
+    versions.push(("x-default", url(Lang::ALL[0])));
+    versions
 }
 
 /// The home page's meta.

@@ -1,6 +1,7 @@
 //! What nearly every page shows around its content — the site name, menu groups with their
-//! boards (and counts) and pages, whether the site still needs an administrator — read once per site
-//! generation instead of with four queries per page.
+//! boards (and counts) and pages, their titles in each language, whether the site still
+//! needs an administrator — read once per site generation instead of with six queries per
+//! page.
 //!
 //! The shell is kept for the generation it was read at, and at most [`SHELL_TTL`]: a few
 //! things it shows (the member count behind the setup banner) change without a generation
@@ -9,9 +10,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use madang_core::titles::LocalTitles;
 use madang_core::{Board, Group};
 
 use crate::AppState;
+use crate::i18n::Lang;
 use crate::views::SITE_NAME;
 
 /// Longest a shell is used, even when the generation stays the same.
@@ -25,6 +28,8 @@ pub struct Shell {
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
     pub pages: Vec<madang_store::PageEntry>,
+    /// Boards' and menu groups' titles per language, over their default titles.
+    pub titles: LocalTitles,
     pub needs_setup: bool,
 }
 
@@ -34,12 +39,31 @@ impl Shell {
         self.boards.iter().find(|b| b.slug == slug)
     }
 
-    /// A menu group's title.
-    pub fn group_title(&self, id: i64) -> Option<&str> {
+    /// A board's title in `lang`: its own title for that language, else its default.
+    pub fn board_title<'a>(&'a self, board: &'a Board, lang: Lang) -> &'a str {
+        self.titles.board(board.id, lang.code(), &board.title)
+    }
+
+    /// A copy of `board` titled in `lang` (see [`Shell::board_title`]), for pages that
+    /// hand the board on to templates, meta and feeds: each of them then names it the same.
+    pub fn localized(&self, board: &Board, lang: Lang) -> Board {
+        Board {
+            title: self.board_title(board, lang).to_owned(),
+            ..board.clone()
+        }
+    }
+
+    /// A board by its slug, titled in `lang`.
+    pub fn board_in(&self, slug: &str, lang: Lang) -> Option<Board> {
+        self.board(slug).map(|b| self.localized(b, lang))
+    }
+
+    /// A menu group's title in `lang`: its own title for that language, else its default.
+    pub fn group_title(&self, id: i64, lang: Lang) -> Option<&str> {
         self.groups
             .iter()
             .find(|g| g.id == id)
-            .map(|g| g.title.as_str())
+            .map(|g| self.titles.group(g.id, lang.code(), &g.title))
     }
 }
 
@@ -69,20 +93,26 @@ impl AppState {
             return shell.clone();
         }
         let store = self.store();
-        let (name, groups, boards, pages, members) = (
+        let (name, groups, boards, pages, titles, members) = (
             store.setting(SITE_NAME).await,
             store.groups().await,
             store.boards().await,
             store.page_entries().await,
+            store.local_titles().await,
             store.member_count().await,
         );
-        let complete =
-            name.is_ok() && groups.is_ok() && boards.is_ok() && pages.is_ok() && members.is_ok();
+        let complete = name.is_ok()
+            && groups.is_ok()
+            && boards.is_ok()
+            && pages.is_ok()
+            && titles.is_ok()
+            && members.is_ok();
         let shell = Arc::new(Shell {
             name: name.ok().flatten().unwrap_or_else(|| "Madang".into()),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),
+            titles: titles.unwrap_or_default(),
             needs_setup: members.map(|n| n == 0).unwrap_or(false),
         });
         if complete

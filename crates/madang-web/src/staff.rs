@@ -166,7 +166,7 @@ async fn write_page(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => format!("{}{}", lang.other().prefix(), &action[lang.prefix().len()..]),
-            board => crate::views::BoardView::new(state, board).await,
+            board => crate::views::BoardView::new(state, board, lang).await,
             current_board => board.slug.clone(),
             action => action, editing => post_id.is_some(), post_id => post_id,
             csrf => current.session.as_ref().map(|s| s.csrf_token.clone()),
@@ -619,13 +619,14 @@ pub(crate) async fn transfer_form(
     if deleted.is_some() {
         return Err(AppError::NotFound);
     }
+    let shell = state.shell().await;
     let targets: Vec<_> = state
         .store()
         .boards()
         .await?
         .into_iter()
         .filter(|b| administers(&viewer, b))
-        .map(|b| context! { id => b.id, slug => b.slug, title => b.title, is_source => b.id == board.id })
+        .map(|b| context! { id => b.id, slug => b.slug, title => shell.board_title(&b, lang), is_source => b.id == board.id })
         .collect();
     let site = SiteView::load(&state, lang, &current).await;
     let path = format!("/b/{}/{}/transfer", board.slug, id);
@@ -634,7 +635,7 @@ pub(crate) async fn transfer_form(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => format!("{}{}", lang.other().prefix(), path),
-            board => crate::views::BoardView::new(&state, &board).await,
+            board => crate::views::BoardView::new(&state, &board, lang).await,
             current_board => board.slug.clone(),
             post => context! { id => post.id, title => post.title },
             targets => targets, csrf => session.csrf_token.clone(),

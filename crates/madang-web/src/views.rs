@@ -1,7 +1,7 @@
 //! What templates receive: plain serialisable views built from domain types.
 
 use madang_core::download::human_size;
-use madang_core::text::{cut, cut_lead};
+use madang_core::text::cut;
 use madang_core::time::{iso, long_date};
 use madang_core::{Attachment, Board, PostSummary};
 use serde::Serialize;
@@ -57,7 +57,7 @@ impl SiteView {
             .groups
             .iter()
             .map(|g| MenuGroupView {
-                title: g.title.clone(),
+                title: shell.titles.group(g.id, lang.code(), &g.title).to_owned(),
                 boards: menu_items(&shell, g.id, lang),
             })
             .filter(|g| !g.boards.is_empty())
@@ -89,7 +89,7 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
                 slug: b.slug.clone(),
                 page: String::new(),
                 path: format!("/b/{}", b.slug),
-                title: b.title.clone(),
+                title: shell.board_title(b, lang).to_owned(),
             };
             (b.position, 0, b.id, view)
         })
@@ -125,7 +125,7 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
     items.into_iter().map(|(_, _, _, view)| view).collect()
 }
 
-/// A board as the page heading and breadcrumb show it.
+/// A board as the page heading and breadcrumb show it, titled in the page's language.
 #[derive(Debug, Serialize)]
 pub(crate) struct BoardView {
     pub slug: String,
@@ -134,15 +134,15 @@ pub(crate) struct BoardView {
 }
 
 impl BoardView {
-    pub async fn new(state: &AppState, board: &Board) -> BoardView {
-        let group_title = match board.group_id {
-            Some(id) => state.shell().await.group_title(id).map(str::to_owned),
-            None => None,
-        };
+    pub async fn new(state: &AppState, board: &Board, lang: Lang) -> BoardView {
+        let shell = state.shell().await;
         BoardView {
             slug: board.slug.clone(),
-            title: board.title.clone(),
-            group_title,
+            title: shell.board_title(board, lang).to_owned(),
+            group_title: board
+                .group_id
+                .and_then(|id| shell.group_title(id, lang))
+                .map(str::to_owned),
         }
     }
 }
@@ -172,11 +172,7 @@ impl PostItemView {
             excerpt: if board.excerpt_len == 0 || post.secret {
                 String::new()
             } else {
-                cut_lead(
-                    &post.body_text,
-                    post.body_longer,
-                    board.excerpt_len as usize,
-                )
+                cut(&post.body_text, board.excerpt_len as usize)
             },
             date: long_date(post.published_at, zone, lang.code()),
             date_iso: iso(post.published_at, zone),

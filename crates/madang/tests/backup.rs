@@ -117,7 +117,43 @@ async fn sqlite_demo() -> (Store, Files, PathBuf) {
     madang::demo::install(&store, &files, CopyLineLanguage::Korean)
         .await
         .unwrap();
+    give_korean_titles(&store).await;
     (store, files, dir)
+}
+
+/// Korean titles for the first menu group and board, so the title tables have rows.
+async fn give_korean_titles(store: &Store) {
+    let actor = madang_store::ActorRef {
+        id: None,
+        name: "test",
+        ip: "",
+    };
+    let now = jiff::Timestamp::now();
+    let korean = |title: &str| BTreeMap::from([("ko".to_owned(), title.to_owned())]);
+    let group = store.groups().await.unwrap()[0].clone();
+    let settings = madang_store::GroupSettings {
+        title: group.title,
+        titles: korean("우리의 활동"),
+    };
+    store
+        .update_group(group.id, &settings, actor, now)
+        .await
+        .unwrap();
+    let board = store.boards().await.unwrap()[0].clone();
+    let settings = madang_store::BoardSettings {
+        title: board.title,
+        titles: korean("옹호와 캠페인"),
+        group_id: board.group_id,
+        title_len: board.title_len,
+        excerpt_len: board.excerpt_len,
+        page_size: board.page_size,
+        list_order: board.list_order,
+        levels: board.levels,
+    };
+    store
+        .update_board(board.id, &settings, actor, now)
+        .await
+        .unwrap();
 }
 
 /// Every storage key the rows refer to.
@@ -146,6 +182,8 @@ async fn assert_identical(a: (&Store, &Files), b: (&Store, &Files)) {
         "audit_log",
         "comments",
         "legacy_files",
+        "board_titles",
+        "group_titles",
     ] {
         assert!(rows_a.contains_key(table), "{table} is compared");
     }
@@ -177,6 +215,7 @@ async fn assert_identical(a: (&Store, &Files), b: (&Store, &Files)) {
 async fn backup_and_restore_give_an_identical_site() {
     let site = TestSite::demo().await;
     site.member("editor", 5, false).await;
+    give_korean_titles(site.store()).await;
     std::fs::write(
         site.dir.join("madang.toml"),
         "time_zone = \"Asia/Seoul\"\ndatabase_url = \"sqlite:/nowhere/old.db\"\n",
@@ -219,6 +258,9 @@ async fn backup_and_restore_give_an_identical_site() {
     assert_eq!(report.files, manifest.files.len());
     let (store, files) = target.open().await;
     assert_identical((site.store(), site.state.files()), (&store, &files)).await;
+    let titles = store.local_titles().await.unwrap();
+    assert!(!titles.boards.is_empty() && !titles.groups.is_empty());
+    assert_eq!(titles, site.store().local_titles().await.unwrap());
     assert_eq!(
         std::fs::read(target.dir.join("theme/static/extra.css")).unwrap(),
         b"body{color:red}"

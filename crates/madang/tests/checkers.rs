@@ -4,9 +4,9 @@
 //! The demo site (plus a signed-in super administrator and a few comments) is served on a
 //! real TCP port. Every public page type — home, board lists, a post with an attachment, a
 //! post with comments, search results, a search with no results, the empty search form,
-//! sign-in and a 404 — and the main admin pages — the dashboard, a board's settings, the
-//! audit log, the redirects page, the write form and a post with its staff tools — are taken
-//! in English and in Korean (`/ko/…`), and:
+//! sign-in and a 404 — and the main admin pages — the dashboard, a board's settings, a menu
+//! group's titles, the audit log, the redirects page, the write form and a post with its
+//! staff tools — are taken in English and in Korean (`/ko/…`), and:
 //!
 //! - the W3C Nu HTML Checker (`vnu.jar` from npm's `vnu-jar`, on the machine's Java) checks
 //!   all of them in one run: any error fails, warnings are printed;
@@ -148,9 +148,10 @@ async fn comment(
     location.rsplit_once("#comment-").unwrap().1.to_owned()
 }
 
-/// The demo site with what the pages need beyond it: a super administrator, signed in, and
-/// comments (one secret) with a reply on the second Advocacy post. Returns the site, the
-/// administrator's cookie and the pages to check, in both languages.
+/// The demo site with what the pages need beyond it: a super administrator, signed in,
+/// comments (one secret) with a reply on the second Advocacy post, and Korean titles for
+/// the menu group and the Advocacy board. Returns the site, the administrator's cookie and
+/// the pages to check, in both languages.
 async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     let site = TestSite::demo().await;
     site.member("checker", 10, true).await;
@@ -185,8 +186,22 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     )
     .await;
 
-    // A content page in the menu, with a Korean version.
+    // Korean titles, typed into the admin forms as staff would.
     let group = site.store().groups().await.unwrap()[0].id;
+    let titled = site
+        .post_as(
+            &format!("/admin/groups/{group}"),
+            &admin,
+            &[
+                ("csrf", &admin.csrf),
+                ("title", "Our Work"),
+                ("title_ko", "우리의 활동"),
+            ],
+        )
+        .await;
+    assert_eq!(titled.status, 303, "group titles: {}", titled.text());
+
+    // A content page in the menu, with a Korean version.
     let actor = madang_store::ActorRef {
         id: None,
         name: "checker",
@@ -241,6 +256,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     let staff = [
         ("admin", "/admin".to_owned()),
         ("admin-board", "/admin/boards/advocacy".to_owned()),
+        ("admin-group", format!("/admin/groups/{group}")),
         ("admin-audit", "/admin/audit".to_owned()),
         ("admin-redirects", "/admin/redirects".to_owned()),
         ("admin-pages", "/admin/pages".to_owned()),

@@ -370,14 +370,19 @@ async fn sitemap_lists_public_pages_with_last_changes() {
         urlset.attr("xmlns"),
         Some("http://www.sitemaps.org/schemas/sitemap/0.9")
     );
-    // Only the protocol's elements, in its order.
+    assert_eq!(
+        urlset.attr("xmlns:xhtml"),
+        Some("http://www.w3.org/1999/xhtml")
+    );
+    // Only the protocol's elements and the XHTML language alternates.
     for n in &nodes {
         assert!(
             [
                 "urlset",
                 "urlset/url",
                 "urlset/url/loc",
-                "urlset/url/lastmod"
+                "urlset/url/lastmod",
+                "urlset/url/xhtml:link"
             ]
             .contains(&n.path.as_str()),
             "{}",
@@ -386,8 +391,39 @@ async fn sitemap_lists_public_pages_with_last_changes() {
     }
     let locs = texts(&nodes, "urlset/url/loc");
     assert_eq!(locs[0], format!("{ORIGIN}/"));
+    assert_eq!(locs[1], format!("{ORIGIN}/ko/"));
     assert!(locs.contains(&format!("{ORIGIN}/b/{ADVOCACY}").as_str()));
+    assert!(locs.contains(&format!("{ORIGIN}/ko/b/{ADVOCACY}").as_str()));
     assert!(locs.contains(&format!("{ORIGIN}/b/{NEWS}").as_str()));
+    // Every page in both languages, each naming both versions and the x-default (English).
+    let links: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.path == "urlset/url/xhtml:link")
+        .collect();
+    assert_eq!(links.len(), locs.len() * 3);
+    for (loc, alternates) in locs.iter().zip(links.chunks(3)) {
+        let english = loc.replacen(&format!("{ORIGIN}/ko/"), &format!("{ORIGIN}/"), 1);
+        let korean = english.replacen(ORIGIN, &format!("{ORIGIN}/ko"), 1);
+        let got: Vec<(&str, &str, &str)> = alternates
+            .iter()
+            .map(|n| {
+                (
+                    n.attr("rel").unwrap(),
+                    n.attr("hreflang").unwrap(),
+                    n.attr("href").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("alternate", "en", english.as_str()),
+                ("alternate", "ko", korean.as_str()),
+                ("alternate", "x-default", english.as_str()),
+            ],
+            "{loc}"
+        );
+    }
     for loc in &locs {
         assert!(loc.starts_with(ORIGIN) && loc.len() <= 2048 && !loc.contains('?'));
     }

@@ -135,7 +135,7 @@ async fn pages_are_written_translated_listed_and_removed() {
     );
     assert_eq!(site.store().page_entries().await.unwrap(), before);
 
-    // Listed for administrators; in the sitemap once.
+    // Listed for administrators; in the sitemap once per UI language.
     let list = site.get_as("/admin/pages", &root.cookie).await.text();
     assert!(
         list.contains("About us") && list.contains("단체 소개"),
@@ -144,6 +144,11 @@ async fn pages_are_written_translated_listed_and_removed() {
     let sitemap = site.get("/sitemap.xml").await.text();
     assert_eq!(
         sitemap.matches("/pages/about-us</loc>").count(),
+        2,
+        "{sitemap}"
+    );
+    assert_eq!(
+        sitemap.matches("/ko/pages/about-us</loc>").count(),
         1,
         "{sitemap}"
     );

@@ -8,9 +8,11 @@
 //!
 //! Each payload i becomes menu group `g{i}` labelled with it, board `b{i}` titled with it,
 //! member `m{i}` named with it, and a comment by `m{i}` with the payload as its body on a
-//! post of `b{i}` that `m{i}` wrote. Inputs have length limits (group and board labels 100
-//! characters, display names 40): a longer payload is cut to the limit, which leaves
-//! unclosed markup, a test of its own. Detection is `browser::Tab::visit`'s, with the CSP
+//! post of `b{i}` that `m{i}` wrote; the board's English title is the payload too, so pages
+//! show it through the per-language title. Inputs have length limits (group and board
+//! labels 100 characters, display names 40): a longer payload is cut to the limit, which
+//! leaves unclosed markup, a test of its own. Titles refuse control characters (tested in
+//! `languages.rs`): in labels they become spaces. Detection is `browser::Tab::visit`'s, with the CSP
 //! switched off, so the sanitiser and the template escaping are tested on their own.
 
 mod browser;
@@ -69,7 +71,7 @@ async fn no_payload_runs_script_through_comments_names_or_menu_labels() {
     let mut posts = Vec::new();
     let mut comments = 0;
     for (i, p) in payloads.iter().enumerate() {
-        let label = cut(&p.payload, 100, i);
+        let label = cut(&p.payload.replace(char::is_control, " "), 100, i);
         let group = site
             .store()
             .create_group(&format!("g{i}"), &label)
@@ -93,6 +95,7 @@ async fn no_payload_runs_script_through_comments_names_or_menu_labels() {
                 &[
                     ("csrf", &admin.csrf),
                     ("title", &label),
+                    ("title_en", &label),
                     ("group", &group_id),
                     ("title_len", "60"),
                     ("excerpt_len", "200"),

@@ -1,0 +1,124 @@
+//! The admin page of a menu group: its default title and its title in each UI language.
+//! Super administrators only; saving is one audited store call.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Router, routing::get};
+use madang_core::Group;
+use madang_core::titles::TitlesByLang;
+use madang_store::{ActorRef, GroupSettings};
+use minijinja::context;
+
+use crate::AppState;
+use crate::admin::{super_admin, title_fields, titles_from_form, typed_titles};
+use crate::auth::{CurrentSession, client_ip};
+use crate::error::AppError;
+use crate::extract::{ClientAddr, PathParts, form_fields, path_id, trimmed};
+use crate::i18n::{self, Lang};
+use crate::views::SiteView;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/admin/groups/{id}", get(form).post(save))
+}
+
+async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
+    let id = path_id(id)?;
+    state
+        .store()
+        .groups()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// The form with `title` and `titles` as its values; with a message key, as a 422 that
+/// shows what was typed.
+async fn render(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    group: &Group,
+    (title, titles): (&str, &TitlesByLang),
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    let session = super_admin(current, None)?;
+    let site = SiteView::load(state, lang, current).await;
+    let html = state.theme().render(
+        "admin_group.html",
+        context! {
+            lang => lang.code(), prefix => lang.prefix(), site => site,
+            switch_path => format!("{}/admin/groups/{}", lang.other().prefix(), group.id),
+            csrf => session.csrf_token.clone(),
+            group => context! { id => group.id, slug => group.slug.clone(), heading => group.title.clone(), title => title },
+            title_fields => title_fields(titles),
+            error => error.map(|k| i18n::text(lang, k)),
+        },
+    )?;
+    let mut response = Html(html).into_response();
+    if error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// GET /admin/groups/{id}
+async fn form(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    PathParts(id): PathParts<String>,
+) -> Result<Response, AppError> {
+    super_admin(&current, None)?;
+    let group = group_or_404(&state, &id).await?;
+    let titles = state.store().local_titles().await?.of_group(group.id);
+    render(
+        &state,
+        lang,
+        &current,
+        &group,
+        (&group.title, &titles),
+        None,
+    )
+    .await
+}
+
+/// POST /admin/groups/{id}: saves the titles; bad input is shown again with the reason
+/// and changes nothing.
+async fn save(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(id): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let group = group_or_404(&state, &id).await?;
+    let (title, titles) = match titles_from_form(&fields) {
+        Ok(parsed) => parsed,
+        Err(key) => {
+            let typed = (trimmed(&fields, "title"), &typed_titles(&fields));
+            return render(&state, lang, &current, &group, typed, Some(key)).await;
+        }
+    };
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    state
+        .store()
+        .update_group(
+            group.id,
+            &GroupSettings { title, titles },
+            actor,
+            jiff::Timestamp::now(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("{}/admin/groups/{}", lang.prefix(), group.id)).into_response())
+}

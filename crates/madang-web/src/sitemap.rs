@@ -1,0 +1,147 @@
+//! `/sitemap.xml`: every public address of the site, for search engines. What goes in
+//! follows the feeds' rule (see [`crate::feeds`]): only what an anonymous reader may see.
+//!
+//! Every page is listed in each UI language, and each entry names all of the page's
+//! language versions with `xhtml:link rel="alternate" hreflang` (English unprefixed and the
+//! `x-default`, Korean under `/ko`), as Google documents for sitemaps: every version its
+//! own `<url>`, each listing every version including itself. The pages' own
+//! `<link rel="alternate" hreflang>` come from the same function ([`language_versions`]).
+
+use std::io;
+
+use axum::extract::State;
+use axum::response::Response;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use madang_core::ListOrder;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, Event};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::feeds::{Origin, public_board, rfc3339, text, xml_chars, xml_response};
+use crate::i18n::Lang;
+use crate::seo::language_versions;
+
+/// URLs one sitemap file may hold (sitemaps.org protocol 0.9).
+const SITEMAP_MAX_URLS: usize = 50_000;
+/// Pages one sitemap file may hold: each is listed once per UI language.
+const SITEMAP_MAX_PAGES: usize = SITEMAP_MAX_URLS / Lang::ALL.len();
+/// Posts read per query while the sitemap is built.
+const SITEMAP_BATCH: u32 = 1_000;
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// `/sitemap.xml`: the home page, every public board's first page, every public post and
+/// every content page, each in every UI language with its last change.
+pub(crate) async fn sitemap(
+    State(state): State<AppState>,
+    origin: Origin,
+) -> Result<Response, AppError> {
+    let now = Timestamp::now();
+    let zone = &state.config().zone;
+    // (path without the language prefix, last change)
+    let mut urls: Vec<(String, Option<Timestamp>)> = vec![("/".to_owned(), None)];
+    let mut site_latest: Option<Timestamp> = None;
+    for board in state
+        .store()
+        .boards()
+        .await?
+        .iter()
+        .filter(|b| public_board(b))
+    {
+        let board_at = urls.len();
+        urls.push((format!("/b/{}", board.slug), None));
+        let mut by_date = board.clone();
+        by_date.list_order = ListOrder::DateDesc;
+        by_date.page_size = SITEMAP_BATCH;
+        let mut board_latest: Option<Timestamp> = None;
+        let mut page_no = 1;
+        'pages: loop {
+            let page = state.store().board_page(&by_date, page_no, now).await?;
+            let fetched = page.posts.len();
+            for post in page.pinned.iter().chain(page.posts.iter()) {
+                if post.secret {
+                    continue;
+                }
+                if urls.len() >= SITEMAP_MAX_PAGES {
+                    break 'pages;
+                }
+                board_latest = board_latest.max(Some(post.published_at));
+                urls.push((
+                    format!("/b/{}/{}", board.slug, post.id),
+                    Some(post.published_at),
+                ));
+            }
+            if fetched == 0 || page_no >= page.pages {
+                break;
+            }
+            page_no += 1;
+        }
+        urls[board_at].1 = board_latest;
+        site_latest = site_latest.max(board_latest);
+        if urls.len() >= SITEMAP_MAX_PAGES {
+            tracing::warn!(
+                "the sitemap is full ({SITEMAP_MAX_PAGES} pages in {} languages); later posts are left out",
+                Lang::ALL.len()
+            );
+            break;
+        }
+    }
+    urls[0].1 = site_latest;
+    // Content pages, once per address (the language rows share it).
+    let mut pages = state.store().page_entries().await?;
+    pages.dedup_by(|a, b| a.slug == b.slug);
+    for page in pages {
+        if urls.len() >= SITEMAP_MAX_PAGES {
+            break;
+        }
+        urls.push((
+            format!("/pages/{}", page.slug),
+            Timestamp::from_second(page.updated_at).ok(),
+        ));
+    }
+    let xml = write_sitemap(zone, &origin, &urls)
+        .map_err(|e| AppError::Internal(format!("writing the sitemap: {e}")))?;
+    Ok(xml_response("application/xml; charset=utf-8", xml))
+}
+
+/// Writes the sitemap of `pages` (paths without the language prefix, with their last
+/// change): one `<url>` per page and language, each with the page's language versions.
+fn write_sitemap(
+    zone: &TimeZone,
+    origin: &Origin,
+    pages: &[(String, Option<Timestamp>)],
+) -> io::Result<Vec<u8>> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    w.create_element("urlset")
+        .with_attribute(("xmlns", SITEMAP_NS))
+        .with_attribute(("xmlns:xhtml", XHTML_NS))
+        .write_inner_content(|w| {
+            for (path, lastmod) in pages {
+                let versions = language_versions(&origin.0, path);
+                let lastmod = lastmod.map(|at| rfc3339(at, zone));
+                // The versions start with one per language; the x-default repeats one.
+                for (_, loc) in versions.iter().take(Lang::ALL.len()) {
+                    w.create_element("url").write_inner_content(|w| {
+                        w.create_element("loc").write_text_content(text(loc))?;
+                        if let Some(at) = &lastmod {
+                            w.create_element("lastmod").write_text_content(text(at))?;
+                        }
+                        for (hreflang, href) in &versions {
+                            w.create_element("xhtml:link")
+                                .with_attribute(("rel", "alternate"))
+                                .with_attribute(("hreflang", *hreflang))
+                                .with_attribute(("href", xml_chars(href).as_ref()))
+                                .write_empty()?;
+                        }
+                        Ok(())
+                    })?;
+                }
+            }
+            Ok(())
+        })?;
+    Ok(w.into_inner())
+}
