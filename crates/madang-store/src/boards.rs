@@ -87,6 +87,56 @@ impl Store {
         })
     }
 
+    /// Creates a menu group for an administrator, placed after the existing ones (audited
+    /// `group.create`). A slug already taken is [`StoreError::Conflict`]; a bad slug or
+    /// title is [`StoreError::Invalid`].
+    pub async fn add_group(
+        &self,
+        slug: &str,
+        title: &str,
+        actor: crate::ActorRef<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<i64> {
+        validate_board_slug(slug).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if !madang_core::titles::valid_title(title) || title.trim().is_empty() {
+            return Err(StoreError::Invalid(
+                "a group needs a title of at most 100 characters".into(),
+            ));
+        }
+        let who = crate::audit::Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let id = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO menu_groups (slug, title, position)
+                 VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM menu_groups))
+                 ON CONFLICT (slug) DO NOTHING RETURNING id",
+            )
+            .bind(slug)
+            .bind(title)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::Conflict(format!("group {slug}")))?;
+            let target = format!("group:{id}");
+            let detail = format!("{slug}: {title}");
+            crate::audit::audit!(
+                tx,
+                now.as_second(),
+                who,
+                "group.create",
+                &target,
+                &detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+            id
+        });
+        Ok(id)
+    }
+
     /// All menu groups in menu order.
     pub async fn groups(&self) -> Result<Vec<Group>> {
         let rows: Vec<(i64, String, String, i64)> = on_db!(self, |pool| {

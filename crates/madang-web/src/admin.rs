@@ -142,7 +142,7 @@ fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static
     })
 }
 
-async fn render_dashboard(
+pub(crate) async fn render_dashboard(
     state: &AppState,
     lang: Lang,
     current: &CurrentSession,

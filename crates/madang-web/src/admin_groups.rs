@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get};
 use madang_core::Group;
 use madang_core::titles::TitlesByLang;
-use madang_store::{ActorRef, GroupSettings};
+use madang_store::{ActorRef, GroupSettings, StoreError};
 use minijinja::context;
 
 use crate::AppState;
@@ -20,7 +20,9 @@ use crate::i18n::{self, Lang};
 use crate::views::SiteView;
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/admin/groups/{id}", get(form).post(save))
+    Router::new()
+        .route("/admin/groups", axum::routing::post(create))
+        .route("/admin/groups/{id}", get(form).post(save))
 }
 
 async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
@@ -121,4 +123,42 @@ async fn save(
         )
         .await?;
     Ok(Redirect::to(&format!("{}/admin/groups/{}", lang.prefix(), group.id)).into_response())
+}
+
+/// POST /admin/groups: a new menu group (address and title); bad input is shown on the
+/// dashboard with the reason and changes nothing.
+async fn create(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let (slug, title) = (trimmed(&fields, "slug"), trimmed(&fields, "title"));
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    let refused = match state
+        .store()
+        .add_group(slug, title, actor, jiff::Timestamp::now())
+        .await
+    {
+        Ok(id) => {
+            return Ok(
+                Redirect::to(&format!("{}/admin/groups/{id}", lang.prefix())).into_response(),
+            );
+        }
+        Err(StoreError::Conflict(_)) => "admin-error-group-taken",
+        Err(StoreError::Invalid(_)) => "admin-error-new-group",
+        Err(e) => return Err(e.into()),
+    };
+    let message = i18n::text(lang, refused);
+    let mut page = crate::admin::render_dashboard(&state, lang, &current, Some(message)).await?;
+    *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(page)
 }

@@ -204,3 +204,89 @@ async fn pages_are_written_translated_listed_and_removed() {
     assert!(site.get("/pages/..%2Fetc").await.status == 404);
     site.finish().await;
 }
+
+#[tokio::test]
+async fn a_new_menu_group_holds_a_page() {
+    let site = TestSite::demo().await;
+    site.member("root", 10, true).await;
+    site.member("editor", 8, false).await;
+    let root = site.login("root").await;
+    let editor = site.login("editor").await;
+    let form = [
+        ("csrf", root.csrf.as_str()),
+        ("slug", "about"),
+        ("title", "About"),
+    ];
+    let mut as_editor = form;
+    as_editor[0].1 = editor.csrf.as_str();
+    assert_eq!(
+        site.post_as("/admin/groups", &editor, &as_editor)
+            .await
+            .status,
+        403
+    );
+    let groups_before = site.store().groups().await.unwrap();
+
+    // Bad names and titles: a message, nothing saved.
+    for (slug, title) in [
+        ("Bad Slug", "About"),
+        ("admin", "About"),
+        ("about", ""),
+        ("about", "a\u{7}b"),
+    ] {
+        let page = site
+            .post_as(
+                "/admin/groups",
+                &root,
+                &[("csrf", &root.csrf), ("slug", slug), ("title", title)],
+            )
+            .await;
+        assert_eq!(page.status, 422, "{slug:?} {title:?}");
+        assert!(page.text().contains("Nothing was saved"), "{slug:?}");
+    }
+    assert_eq!(site.store().groups().await.unwrap(), groups_before);
+
+    let created = site.post_as("/admin/groups", &root, &form).await;
+    assert_eq!(created.status, 303);
+    let again = site.post_as("/admin/groups", &root, &form).await;
+    assert_eq!(again.status, 422);
+    assert!(again.text().contains("already has this address name"));
+    let groups = site.store().groups().await.unwrap();
+    assert_eq!(groups.len(), groups_before.len() + 1);
+    let about = groups.iter().find(|g| g.slug == "about").unwrap();
+    assert_eq!(
+        created.header("location"),
+        format!("/admin/groups/{}", about.id)
+    );
+
+    // A group shows in the menu once something is in it.
+    assert!(!site.get("/").await.text().contains(">About</span>"));
+    let group = about.id.to_string();
+    let page = [
+        ("csrf", root.csrf.as_str()),
+        ("slug", "contact"),
+        ("lang", ""),
+        ("title", "Contact"),
+        ("format", "text"),
+        ("body", "Write to us."),
+        ("group", group.as_str()),
+        ("position", "1"),
+    ];
+    assert_eq!(
+        site.post_as("/admin/pages/new", &root, &page).await.status,
+        303
+    );
+    let home = site.get("/").await.text();
+    assert!(home.contains("About</span>"), "{home}");
+    assert!(
+        home.contains(r#"<a href="/pages/contact">Contact</a>"#),
+        "{home}"
+    );
+    let audit = site.store().audit_log(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "group.create" && a.detail == "about: About")
+    );
+    site.finish().await;
+}
