@@ -3,6 +3,7 @@
 #
 #   bench/run.sh            # 100,000 posts; the site is kept in $BENCH_DIR for the next run
 #   POSTS=20000 bench/run.sh
+#   SKIP_BUILD=1 CARGO_RELEASE_TARGET_DIR=/var/tmp/madang-prof bench/run.sh
 #
 # It builds the release binary, creates a site with $POSTS posts (2-4 KB each, half Korean,
 # half English; the search benchmark's generator), starts Madang, saves the board list page
@@ -29,8 +30,12 @@ for tool in nginx wrk curl; do
   command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install $tool)" >&2; exit 1; }
 done
 
-echo "== building (release)"
-cargo build --release -q -p madang --bin madang --example search_bench
+# SKIP_BUILD=1 uses the binaries already in $CARGO_TARGET_DIR (for a run while another
+# build would compete for the cores).
+if [ -z "${SKIP_BUILD:-}" ]; then
+  echo "== building (release)"
+  cargo build --release -q -p madang --bin madang --example search_bench
+fi
 BIN="$CARGO_TARGET_DIR/release/madang"
 
 mkdir -p "$BENCH_DIR"

@@ -70,6 +70,10 @@ impl Store {
         let page = page.max(1);
         let size = i64::from(board.page_size.max(1));
         let order = order_by(board.list_order);
+        let pinned_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+             AND p.pinned = TRUE ORDER BY {order}"
+        );
         let offset = (i64::from(page) - 1).saturating_mul(size);
         let anchor = if offset >= ANCHOR_SPAN {
             self.anchor_before(board, offset, now, generation).await?
@@ -77,9 +81,10 @@ impl Store {
             None
         };
         // The page's ids come from a covering index (migration 0010), from the nearest
-        // anchor when there is one; only the page's own rows are read whole. The pinned
-        // posts (counted on every page, shown on the first) come in the same statement: one
-        // round trip per list page.
+        // anchor when there is one; only the page's own rows are read whole. Pinned posts
+        // are a second statement: one UNION ALL of both, ordered as a whole, made SQLite
+        // sort the rows with their bodies (294 µs against 193 µs for the two, measured on
+        // the 100,000-post benchmark site).
         let (from, skip) = match anchor {
             Some((key, id, at)) => (Some((key, id)), offset - at),
             None => (None, offset),
@@ -88,33 +93,29 @@ impl Store {
             Some(_) => format!("AND {}", from_anchor(board.list_order)),
             None => String::new(),
         };
-        let key = sort_key(board.list_order);
-        let direction = match board.list_order {
-            ListOrder::DateDesc => "DESC",
-            ListOrder::Thread | ListOrder::DateAsc => "ASC",
-        };
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, 0 AS part, {key} AS k FROM posts p
-             WHERE p.board_id = $1 AND {VISIBLE} AND p.pinned = TRUE
-             UNION ALL
-             SELECT {SUMMARY_COLUMNS}, 1 AS part, {key} AS k FROM posts p WHERE p.id IN (
+        let list_sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.id IN (
                  SELECT p.id FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
                  AND p.pinned = FALSE {keyset} ORDER BY {order} LIMIT $3 OFFSET $4)
-             ORDER BY part, k {direction}, id {direction}"
+             ORDER BY {order}"
         );
-        let rows: Vec<SummaryRow> = on_db!(self, |pool| {
-            let mut query = sqlx::query_as(&sql)
+        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {
+            let pinned = sqlx::query_as(&pinned_sql)
+                .bind(board.id)
+                .bind(now.as_second())
+                .fetch_all(pool)
+                .await?;
+            let mut list = sqlx::query_as(&list_sql)
                 .bind(board.id)
                 .bind(now.as_second())
                 .bind(size)
                 .bind(skip);
             if let Some((key, id)) = from {
-                query = query.bind(key).bind(id);
+                list = list.bind(key).bind(id);
             }
-            query.fetch_all(pool).await?
+            let posts = list.fetch_all(pool).await?;
+            (pinned, posts)
         });
-        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) =
-            rows.into_iter().partition(|r| r.pinned());
         let unpinned_total = (board.post_count - pinned.len() as i64).max(0);
         let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
         Ok(BoardPage {

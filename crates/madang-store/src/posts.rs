@@ -49,12 +49,6 @@ pub(crate) struct SummaryRow {
     attachment_count: i64,
 }
 
-impl SummaryRow {
-    pub(crate) fn pinned(&self) -> bool {
-        self.pinned
-    }
-}
-
 impl From<SummaryRow> for PostSummary {
     fn from(r: SummaryRow) -> PostSummary {
         PostSummary {
