@@ -307,3 +307,21 @@ page-error-body = The page is longer than one megabyte.
 page-error-lang = Choose a language from the list.
 page-error-group = Choose a menu group from the list.
 page-error-taken = Another page already has this address in this language.
+
+# Translations of posts
+post-translations = Other languages
+post-translations-intro = Also in:
+translate-into = Translate into { $language }
+translation-manage = Link translations
+translation-link-label = Post number or address of the translation
+translation-link-help = For example 123 or /ko/b/news/123. The post must be in another language, and you must be able to edit it.
+translation-link = Link as translation
+translation-unlink = Remove from its translations
+translation-of = This post will be the { $language } translation of “{ $title }”.
+translation-error-no-language = Only posts with a language can be linked as translations.
+translation-error-already-linked = These posts are already translations of each other.
+translation-error-language-taken = The translations already have a post in that language. Remove it from the group first.
+translation-error-not-found = There is no such post, or it has been deleted.
+translation-error-reference = Give the translation’s post number (for example 123) or its address (for example /ko/b/news/123).
+lang-name-en = English
+lang-name-ko = Korean

@@ -298,3 +298,21 @@ page-error-body = 페이지가 1메가바이트보다 깁니다.
 page-error-lang = 목록에서 언어를 고르세요.
 page-error-group = 목록에서 메뉴 그룹을 고르세요.
 page-error-taken = 이 언어로 같은 주소를 쓰는 페이지가 이미 있습니다.
+
+# 게시물 번역
+post-translations = 다른 언어
+post-translations-intro = 다른 언어로 보기:
+translate-into = { $language }로 번역하기
+translation-manage = 번역 연결
+translation-link-label = 번역 게시물의 번호 또는 주소
+translation-link-help = 예: 123 또는 /b/news/123. 다른 언어로 쓴 게시물이어야 하며, 그 게시물을 수정할 권한이 있어야 합니다.
+translation-link = 번역으로 연결
+translation-unlink = 번역 연결 해제
+translation-of = 이 게시물은 “{ $title }”의 { $language } 번역이 됩니다.
+translation-error-no-language = 언어가 지정된 게시물만 번역으로 연결할 수 있습니다.
+translation-error-already-linked = 이미 서로의 번역으로 연결된 게시물입니다.
+translation-error-language-taken = 이 번역 묶음에는 이미 그 언어의 게시물이 있습니다. 먼저 그 게시물의 연결을 해제하세요.
+translation-error-not-found = 그런 게시물이 없거나 삭제되었습니다.
+translation-error-reference = 번역 게시물의 번호(예: 123)나 주소(예: /b/news/123)를 입력하세요.
+lang-name-en = 영어
+lang-name-ko = 한국어

@@ -19,5 +19,6 @@ pub mod text;
 pub mod time;
 pub mod titles;
 pub mod totp;
+pub mod translation;
 
 pub use model::*;

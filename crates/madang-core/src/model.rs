@@ -209,6 +209,8 @@ pub struct Post {
     pub updated_at: Timestamp,
     /// External links shown under the body (GnuBoard5's `wr_link1`, `wr_link2`).
     pub links: Vec<String>,
+    /// The group of posts that translate each other, if the post has translations.
+    pub translation_group: Option<i64>,
 }
 
 /// What staff submit to create a post. The body is sanitised by the store before saving.

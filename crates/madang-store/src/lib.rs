@@ -32,6 +32,7 @@ mod search;
 mod sessions;
 mod settings;
 mod titles;
+mod translations;
 mod two_factor;
 
 pub use admin::{BoardSettings, GroupSettings};
@@ -50,6 +51,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use translations::{Translation, TranslationLink};
 pub use two_factor::{MAX_CHALLENGE_ATTEMPTS, SecondStep};
 
 /// What can go wrong in the store.
@@ -61,6 +63,8 @@ pub enum StoreError {
     Invalid(String),
     #[error("already exists: {0}")]
     Conflict(String),
+    #[error("{0}")]
+    Translation(#[from] madang_core::translation::TranslationError),
     #[error("unsupported database address (use sqlite:… or postgres://…): {0}")]
     UnsupportedUrl(String),
     #[error("database: {0}")]

@@ -92,6 +92,7 @@ pub(crate) struct PostRow {
     created_at: i64,
     published_at: i64,
     updated_at: i64,
+    translation_group: Option<i64>,
 }
 
 impl From<PostRow> for Post {
@@ -118,6 +119,7 @@ impl From<PostRow> for Post {
                 .filter(|l| !l.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            translation_group: r.translation_group,
         }
     }
 }
@@ -131,7 +133,8 @@ pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, \
     (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
 
 pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, author_id, \
-    author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at";
+    author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at, \
+    translation_group";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
 pub(crate) const VISIBLE: &str =
@@ -207,7 +210,26 @@ impl Store {
         files: &[crate::NewAttachment<'_>],
         now: Timestamp,
     ) -> Result<i64> {
-        let ids = self.insert_posts(board_id, &[(new, files)], now).await?;
+        let ids = self
+            .insert_posts(board_id, &[(new, files)], None, now)
+            .await?;
+        Ok(ids[0])
+    }
+
+    /// [`Store::create_post_with_attachments`] for a translation of `source_id`: the new
+    /// post joins the source's translation group in the same transaction, or nothing is
+    /// saved (a [`StoreError::Translation`] says why).
+    pub async fn create_translation(
+        &self,
+        board_id: i64,
+        new: &NewPost,
+        files: &[crate::NewAttachment<'_>],
+        source_id: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let ids = self
+            .insert_posts(board_id, &[(new, files)], Some(source_id), now)
+            .await?;
         Ok(ids[0])
     }
 
@@ -222,13 +244,16 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let items: Vec<(&NewPost, &[crate::NewAttachment<'_>])> =
             posts.iter().map(|p| (p, &[][..])).collect();
-        self.insert_posts(board_id, &items, now).await
+        self.insert_posts(board_id, &items, None, now).await
     }
 
+    /// Inserts posts in one transaction; with `translation_of`, each joins that post's
+    /// translation group.
     async fn insert_posts(
         &self,
         board_id: i64,
         posts: &[(&NewPost, &[crate::NewAttachment<'_>])],
+        translation_of: Option<i64>,
         now: Timestamp,
     ) -> Result<Vec<i64>> {
         let mut prepared = Vec::with_capacity(posts.len());
@@ -301,6 +326,18 @@ impl Store {
                 }
                 let target = format!("post:{id}");
                 audit!(tx, now.as_second(), actor, "post.create", &target, title);
+                if let Some(source) = translation_of {
+                    crate::translations::link_in_tx!(tx, source, id);
+                    let detail = format!("post:{source}");
+                    audit!(
+                        tx,
+                        now.as_second(),
+                        actor,
+                        "post.translation.link",
+                        &target,
+                        &detail
+                    );
+                }
                 ids.push(id);
             }
             sqlx::query("UPDATE boards SET post_count = post_count + $1 WHERE id = $2")

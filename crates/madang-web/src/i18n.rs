@@ -45,6 +45,11 @@ impl Lang {
         }
     }
 
+    /// The UI language of a code (`en`, `ko`), if there is one.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
     /// The other UI language, for the language switch.
     pub fn other(self) -> Lang {
         match self {
@@ -94,7 +99,7 @@ pub fn try_text_with(
 /// take arguments are tried with every argument name the locale files use.
 pub fn has(lang: Lang, key: &str) -> bool {
     let args: Vec<(&str, FluentValue<'static>)> = [
-        "n", "count", "detail", "login", "reason", "name", "size", "query",
+        "n", "count", "detail", "login", "reason", "name", "size", "query", "language", "title",
     ]
     .into_iter()
     .map(|name| (name, FluentValue::from(1)))

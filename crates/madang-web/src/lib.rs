@@ -39,6 +39,7 @@ mod shell;
 mod sitemap;
 mod staff;
 pub mod theme;
+mod translations;
 mod view_counts;
 mod views;
 
@@ -211,6 +212,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{slug}/{post}/comments/{comment}/delete",
             post(comments::delete),
+        )
+        .route(
+            "/b/{slug}/{post}/translations",
+            post(translations::translation_action),
         )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))

@@ -150,7 +150,6 @@ pub(crate) async fn post(
     Extension(current): Extension<CurrentSession>,
     PathParts((slug, post_id)): PathParts<(String, String)>,
     origin: crate::feeds::Origin,
-    uri: Uri,
 ) -> Result<Response, AppError> {
     let post_id = path_id(&post_id)?;
     // Titled in the page's language: the heading, <title>, meta and JSON-LD name it so.
@@ -175,13 +174,10 @@ pub(crate) async fn post(
     {
         return Err(AppError::Forbidden);
     }
-    let attachments: Vec<AttachmentView> = state
-        .store()
-        .attachments(post.id)
-        .await?
-        .iter()
-        .map(AttachmentView::from)
-        .collect();
+    let files = state.store().attachments(post.id).await?;
+    let attachments: Vec<AttachmentView> = files.iter().map(AttachmentView::from).collect();
+    let translations =
+        crate::translations::readable_translations(&state, &viewer, &post, now).await?;
     let neighbours = state.store().neighbours(&board, &post, now).await?;
     let comments: Vec<_> = state
         .store()
@@ -207,16 +203,26 @@ pub(crate) async fn post(
         .collect();
     let zone = &state.config().zone;
     let site = SiteView::load(&state, lang, &current).await;
-    let meta = crate::seo::post_meta(&state, &origin, lang, &site.name, &board, &post).await;
+    let versions = crate::translations::post_versions(&origin.0, &board.slug, &post, &translations);
+    let meta = crate::seo::post_meta(
+        &state, &origin, lang, &site.name, &board, &post, &files, versions,
+    );
+    let may_edit_post = may_edit(&viewer, &board, post.author_id);
+    let translation_offers = if may_edit_post {
+        crate::translations::translation_offers(lang, &board.slug, &post, &translations)
+    } else {
+        Vec::new()
+    };
     let post_id = post.id;
     let mut response = render(
         &state,
         "post.html",
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
-            switch_path => switch_path(lang, &uri),
+            switch_path => crate::translations::post_switch_path(lang, &board.slug, &translations),
             board => BoardView::new(&state, &board, lang).await,
             current_board => board.slug,
+            translations => crate::translations::translation_links(&translations),
             post => context! {
                 id => post.id,
                 title => post.title,
@@ -231,8 +237,10 @@ pub(crate) async fn post(
                 links => post.links,
                 pinned => post.pinned,
             },
-            staff => current.session.as_ref().filter(|_| may_edit(&viewer, &board, post.author_id) || administers(&viewer, &board)).map(|s| context! {
-                edit => may_edit(&viewer, &board, post.author_id),
+            staff => current.session.as_ref().filter(|_| may_edit_post || administers(&viewer, &board)).map(|s| context! {
+                edit => may_edit_post,
+                translate => translation_offers,
+                translated => post.translation_group.is_some(),
                 admin => administers(&viewer, &board),
                 csrf => s.csrf_token.clone(),
             }),

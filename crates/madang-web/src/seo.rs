@@ -36,6 +36,9 @@ pub(crate) struct PageMeta {
     pub board_feed: Option<String>,
     /// A `NewsArticle` as JSON, safe inside `<script>` (no `<`, `>` or `&`).
     pub json_ld: Option<String>,
+    /// The page's language versions when they are other pages (a post's translations);
+    /// `None`: the same page in each UI language.
+    pub versions: Option<Vec<(&'static str, String)>>,
 }
 
 impl PageMeta {
@@ -53,12 +56,16 @@ impl PageMeta {
             twitter_card: "summary",
             board_feed: None,
             json_ld: None,
+            versions: None,
         }
     }
 
     /// The same page in each UI language, for `<link rel="alternate" hreflang>`: English
     /// unprefixed (also the `x-default`), Korean under `/ko`.
     fn alternates(&self) -> Vec<(&'static str, String)> {
+        if let Some(versions) = &self.versions {
+            return versions.clone();
+        }
         let Some(scheme_end) = self.canonical.find("://") else {
             return Vec::new();
         };
@@ -115,6 +122,30 @@ pub(crate) fn language_versions(origin: &str, path: &str) -> Vec<(&'static str, 
     versions
 }
 
+/// The language versions of a translated post, for `hreflang` on its page and in the
+/// sitemap: each post (language, path without prefix) under its own language's prefix, in
+/// the site's language order, then the `x-default`: the default language's post, else the
+/// first. Posts in languages the site has no UI for are left out.
+pub(crate) fn translated_versions(
+    origin: &str,
+    posts: &[(&str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut versions: Vec<(&'static str, String)> = Lang::ALL
+        .iter()
+        .filter_map(|l| {
+            posts
+                .iter()
+                .find(|(code, _)| *code == l.code())
+                .map(|(_, path)| (l.code(), format!("{origin}{}{path}", l.prefix())))
+        })
+        .collect();
+    if let Some((_, first)) = versions.first() {
+        let default = first.clone();
+        versions.push(("x-default", default));
+    }
+    versions
+}
+
 /// The home page's meta.
 pub(crate) fn home_meta(origin: &Origin, lang: Lang, site_name: &str) -> Value {
     PageMeta::new(
@@ -165,22 +196,11 @@ pub(crate) fn board_meta(origin: &Origin, lang: Lang, board: &Board, page: u32) 
     meta.into_value()
 }
 
-/// A post page's meta, with its JSON-LD `NewsArticle`. Reads the post's attachments for
-/// an image when its body has none.
-pub(crate) async fn post_meta(
-    state: &AppState,
-    origin: &Origin,
-    lang: Lang,
-    site_name: &str,
-    board: &Board,
-    post: &Post,
-) -> Value {
-    let attachments = state.store().attachments(post.id).await.unwrap_or_default();
-    post_meta_with(state, origin, lang, site_name, board, post, &attachments)
-}
-
-/// [`post_meta`] with the attachments at hand.
-pub(crate) fn post_meta_with(
+/// A post page's meta, with its JSON-LD `NewsArticle`. The attachments give an image when
+/// the body has none; `versions` are the post's translations' addresses (see
+/// [`translated_versions`]), which replace the same page's UI-language versions.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn post_meta(
     state: &AppState,
     origin: &Origin,
     lang: Lang,
@@ -188,6 +208,7 @@ pub(crate) fn post_meta_with(
     board: &Board,
     post: &Post,
     attachments: &[Attachment],
+    versions: Option<Vec<(&'static str, String)>>,
 ) -> Value {
     let zone = &state.config().zone;
     let board_path = format!("{}/b/{}", lang.prefix(), board.slug);
@@ -242,6 +263,7 @@ pub(crate) fn post_meta_with(
     meta.json_ld = serde_json::to_string(&article)
         .ok()
         .map(|j| script_safe_json(&j));
+    meta.versions = versions;
     meta.into_value()
 }
 

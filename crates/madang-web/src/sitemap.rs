@@ -7,6 +7,7 @@
 //! own `<url>`, each listing every version including itself. The pages' own
 //! `<link rel="alternate" hreflang>` come from the same function ([`language_versions`]).
 
+use std::collections::HashMap;
 use std::io;
 
 use axum::extract::State;
@@ -21,7 +22,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::feeds::{Origin, public_board, rfc3339, text, xml_chars, xml_response};
 use crate::i18n::Lang;
-use crate::seo::language_versions;
+use crate::seo::{language_versions, translated_versions};
 
 /// URLs one sitemap file may hold (sitemaps.org protocol 0.9).
 const SITEMAP_MAX_URLS: usize = 50_000;
@@ -41,6 +42,7 @@ pub(crate) async fn sitemap(
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
     let zone = &state.config().zone;
+    let translated = Translated::load(&state, &origin, now).await?;
     // (path without the language prefix, last change)
     let mut urls: Vec<(String, Option<Timestamp>)> = vec![("/".to_owned(), None)];
     let mut site_latest: Option<Timestamp> = None;
@@ -102,17 +104,57 @@ pub(crate) async fn sitemap(
             Timestamp::from_second(page.updated_at).ok(),
         ));
     }
-    let xml = write_sitemap(zone, &origin, &urls)
+    let xml = write_sitemap(zone, &origin, &urls, &translated)
         .map_err(|e| AppError::Internal(format!("writing the sitemap: {e}")))?;
     Ok(xml_response("application/xml; charset=utf-8", xml))
 }
 
+/// A page's language versions: (`hreflang`, absolute address).
+type Versions = Vec<(&'static str, String)>;
+
+/// The posts that have translations: each is listed once, at its own language's address,
+/// with its translations as its language versions (rather than once per UI language with
+/// the same text under each).
+struct Translated {
+    /// Post path without prefix → (its own address, the group's versions).
+    by_path: HashMap<String, (String, Versions)>,
+}
+
+impl Translated {
+    async fn load(state: &AppState, origin: &Origin, now: Timestamp) -> Result<Self, AppError> {
+        let links = state.store().translation_links(now).await?;
+        let mut groups: HashMap<i64, Vec<(&str, String)>> = HashMap::new();
+        for link in &links {
+            if Lang::from_code(&link.lang).is_some() {
+                groups.entry(link.group_id).or_default().push((
+                    link.lang.as_str(),
+                    format!("/b/{}/{}", link.board_slug, link.post_id),
+                ));
+            }
+        }
+        let mut by_path = HashMap::new();
+        for posts in groups.values().filter(|posts| posts.len() > 1) {
+            let versions = translated_versions(&origin.0, posts);
+            for (lang, path) in posts {
+                let own =
+                    Lang::from_code(lang).map(|l| format!("{}{}{path}", origin.0, l.prefix()));
+                if let Some(own) = own {
+                    by_path.insert(path.clone(), (own, versions.clone()));
+                }
+            }
+        }
+        Ok(Translated { by_path })
+    }
+}
+
 /// Writes the sitemap of `pages` (paths without the language prefix, with their last
-/// change): one `<url>` per page and language, each with the page's language versions.
+/// change): one `<url>` per page and language, each with the page's language versions; a
+/// translated post once, with its translations.
 fn write_sitemap(
     zone: &TimeZone,
     origin: &Origin,
     pages: &[(String, Option<Timestamp>)],
+    translated: &Translated,
 ) -> io::Result<Vec<u8>> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 1);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
@@ -121,10 +163,21 @@ fn write_sitemap(
         .with_attribute(("xmlns:xhtml", XHTML_NS))
         .write_inner_content(|w| {
             for (path, lastmod) in pages {
-                let versions = language_versions(&origin.0, path);
+                let (locs, versions) = match translated.by_path.get(path) {
+                    Some((own, versions)) => (vec![own.clone()], versions.clone()),
+                    None => {
+                        let versions = language_versions(&origin.0, path);
+                        // One per language; the x-default repeats one.
+                        let locs = versions
+                            .iter()
+                            .take(Lang::ALL.len())
+                            .map(|(_, loc)| loc.clone())
+                            .collect();
+                        (locs, versions)
+                    }
+                };
                 let lastmod = lastmod.map(|at| rfc3339(at, zone));
-                // The versions start with one per language; the x-default repeats one.
-                for (_, loc) in versions.iter().take(Lang::ALL.len()) {
+                for loc in &locs {
                     w.create_element("url").write_inner_content(|w| {
                         w.create_element("loc").write_text_content(text(loc))?;
                         if let Some(at) = &lastmod {

@@ -61,6 +61,8 @@ struct PostForm {
     secret: bool,
     pinned: bool,
     links: String,
+    /// The post this one translates (a new post written with `?translation_of=`).
+    translation_of: Option<i64>,
     files: Vec<(String, Bytes)>,
     /// Why a file was refused (a locale key); the typed fields are still returned so the
     /// form can be shown again with them.
@@ -106,6 +108,10 @@ async fn read_post_form(mut multipart: Multipart) -> Result<PostForm, &'static s
             "secret" => form.secret = text == "1",
             "pinned" => form.pinned = text == "1",
             "links" => form.links = text,
+            "translation_of" if !text.is_empty() => {
+                form.translation_of =
+                    Some(path_id(&text).map_err(|_| "translation-error-reference")?)
+            }
             _ => {}
         }
     }
@@ -157,6 +163,14 @@ async fn write_page(
 ) -> Result<Response, AppError> {
     let site = SiteView::load(state, lang, current).await;
     let viewer = current.viewer();
+    let translation_of = match form.translation_of {
+        Some(id) => state
+            .store()
+            .post_for_staff(board.id, id)
+            .await?
+            .map(|(source, _)| crate::translations::source_view(lang, &source)),
+        None => None,
+    };
     let action = match post_id {
         Some(id) => format!("{}/b/{}/{}/edit", lang.prefix(), board.slug, id),
         None => format!("{}/b/{}/write", lang.prefix(), board.slug),
@@ -173,6 +187,7 @@ async fn write_page(
             title => form.title, body => form.body,
             format => if form.format == "text" { "text" } else { "html" },
             secret => form.secret, pinned => form.pinned, links => form.links,
+            translation_of => translation_of,
             may_pin => administers(&viewer, board),
             may_upload => may(&viewer, board, BoardAction::Upload),
             max_files => MAX_FILES, max_file_mb => MAX_FILE_BYTES / (1024 * 1024),
@@ -193,11 +208,20 @@ pub(crate) async fn write_form(
     Extension(lang): Extension<Lang>,
     Extension(current): Extension<CurrentSession>,
     PathParts(slug): PathParts<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, AppError> {
     let board = board_or_404(&state, &slug).await?;
     current.require()?;
-    if !may(&current.viewer(), &board, BoardAction::Write) {
+    let viewer = current.viewer();
+    if !may(&viewer, &board, BoardAction::Write) {
         return Err(AppError::Forbidden);
+    }
+    let mut form = PostForm::default();
+    if let Some(source) = crate::extract::query_param(query.as_deref(), "translation_of") {
+        let id =
+            path_id(&source).map_err(|_| AppError::BadRequest("translation-error-reference"))?;
+        crate::translations::translation_source(&state, &viewer, &board, id).await?;
+        form.translation_of = Some(id);
     }
     write_page(
         &state,
@@ -205,7 +229,7 @@ pub(crate) async fn write_form(
         &current,
         &board,
         None,
-        &PostForm::default(),
+        &form,
         None,
         Vec::new(),
     )
@@ -344,10 +368,30 @@ pub(crate) async fn write_submit(
             caption: "",
         })
         .collect();
-    let created = state
-        .store()
-        .create_post_with_attachments(board.id, &new, &records, now)
-        .await;
+    let created = match form.translation_of {
+        Some(source) => {
+            match crate::translations::translation_source(&state, &viewer, &board, source).await {
+                Ok(_) => {
+                    state
+                        .store()
+                        .create_translation(board.id, &new, &records, source, now)
+                        .await
+                }
+                Err(e) => {
+                    for (_, _, file) in &stored {
+                        let _ = state.files().delete(&file.key).await;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        None => {
+            state
+                .store()
+                .create_post_with_attachments(board.id, &new, &records, now)
+                .await
+        }
+    };
     if created.is_err() {
         for (_, _, file) in &stored {
             let _ = state.files().delete(&file.key).await;
@@ -364,6 +408,19 @@ pub(crate) async fn write_submit(
                 None,
                 &form,
                 Some("write-error-title"),
+                Vec::new(),
+            )
+            .await;
+        }
+        Err(madang_store::StoreError::Translation(e)) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                None,
+                &form,
+                Some(e.message_key()),
                 Vec::new(),
             )
             .await;

@@ -15,6 +15,11 @@ pub const DEMO_INSTALLED: &str = "demo_installed";
 const PILLAY_HTML: &str = include_str!("../demo/posts/1-pillay.html");
 const SALZBURG_HTML: &str = include_str!("../demo/posts/2-salzburg.html");
 const STATEMENT_HTML: &str = include_str!("../demo/posts/3-joint-statement.html");
+/// The statement's Korean translation, linked to it as one translation group.
+const STATEMENT_KO_HTML: &str = include_str!("../demo/posts/3-joint-statement.ko.html");
+/// The Korean translation's title.
+pub const STATEMENT_KO_TITLE: &str =
+    "북한인권시민연합과 APRRN, 중국에 탈북 난민 9명의 강제송환 즉각 중단 촉구";
 
 /// The site's name on the seed page.
 pub const SITE_NAME: &str = "Citizens' Alliance for North Korean Human Rights (NKHR)";
@@ -190,6 +195,15 @@ pub async fn install(
                 ),
                 statement_at,
             )
+            .await?;
+        // The Korean statement, published the same day, as the English one's translation:
+        // the language switch on either leads to the other.
+        let statement_ko = NewPost {
+            lang: Some("ko".into()),
+            ..post(STATEMENT_KO_TITLE, STATEMENT_KO_HTML, statement_at)
+        };
+        store
+            .create_translation(news.id, &statement_ko, &[], statement, statement_at)
             .await?;
         let zone = madang_core::time::zone(madang_core::time::DEFAULT_TIME_ZONE)
             .context("time zone data")?;

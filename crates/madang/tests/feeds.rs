@@ -395,15 +395,41 @@ async fn sitemap_lists_public_pages_with_last_changes() {
     assert!(locs.contains(&format!("{ORIGIN}/b/{ADVOCACY}").as_str()));
     assert!(locs.contains(&format!("{ORIGIN}/ko/b/{ADVOCACY}").as_str()));
     assert!(locs.contains(&format!("{ORIGIN}/b/{NEWS}").as_str()));
-    // Every page in both languages, each naming both versions and the x-default (English).
+    // Every page in both languages, each naming both versions and the x-default (English);
+    // the demo's translated statement once per language, naming its translation.
+    let translated = site
+        .store()
+        .translation_links(jiff::Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(translated.len(), 2);
+    let address = |lang: &str| {
+        let t = translated.iter().find(|t| t.lang == lang).unwrap();
+        let prefix = if lang == "ko" { "/ko" } else { "" };
+        format!("{ORIGIN}{prefix}/b/{}/{}", t.board_slug, t.post_id)
+    };
+    let (statement_en, statement_ko) = (address("en"), address("ko"));
+    assert!(locs.contains(&statement_en.as_str()) && locs.contains(&statement_ko.as_str()));
+    assert!(
+        !locs.contains(
+            &statement_en
+                .replacen(ORIGIN, &format!("{ORIGIN}/ko"), 1)
+                .as_str()
+        )
+    );
     let links: Vec<&Node> = nodes
         .iter()
         .filter(|n| n.path == "urlset/url/xhtml:link")
         .collect();
     assert_eq!(links.len(), locs.len() * 3);
     for (loc, alternates) in locs.iter().zip(links.chunks(3)) {
-        let english = loc.replacen(&format!("{ORIGIN}/ko/"), &format!("{ORIGIN}/"), 1);
-        let korean = english.replacen(ORIGIN, &format!("{ORIGIN}/ko"), 1);
+        let (english, korean) = if [&statement_en, &statement_ko].contains(&&loc.to_string()) {
+            (statement_en.clone(), statement_ko.clone())
+        } else {
+            let english = loc.replacen(&format!("{ORIGIN}/ko/"), &format!("{ORIGIN}/"), 1);
+            let korean = english.replacen(ORIGIN, &format!("{ORIGIN}/ko"), 1);
+            (english, korean)
+        };
         let got: Vec<(&str, &str, &str)> = alternates
             .iter()
             .map(|n| {

@@ -1,0 +1,365 @@
+//! Issue 6, "a post can have translations": separate posts, one per language, linked as one
+//! group. Staff write a translation from the post page (the new post is in the other
+//! language and joins the group in the same transaction) or link an existing post by its
+//! number or address; the post page links to its other languages, its `hreflang`
+//! alternates name them both ways with an `x-default`, the language switch lands on the
+//! translation (on an untranslated post, on the same board in the other language), and the
+//! sitemap lists each translated post once, at its own language's address. Bad links are
+//! refused with a message and change nothing; linking and unlinking are audited.
+
+mod common;
+
+use common::{Browser, TestSite, redirected_post};
+use madang::demo::{NEWS, STATEMENT_KO_TITLE};
+
+const ORIGIN: &str = "http://127.0.0.1";
+
+/// Writes a post through the write form of `prefix` ("" or "/ko") and returns its id.
+async fn write(
+    site: &TestSite,
+    who: &Browser,
+    prefix: &str,
+    board: &str,
+    title: &str,
+    translation_of: Option<i64>,
+) -> common::Page {
+    let source = translation_of.map(|id| id.to_string()).unwrap_or_default();
+    let mut fields = vec![
+        ("csrf", who.csrf.as_str()),
+        ("title", title),
+        ("body", "<p>Body</p>"),
+        ("format", "html"),
+    ];
+    if translation_of.is_some() {
+        fields.push(("translation_of", source.as_str()));
+    }
+    site.post_multipart(&format!("{prefix}/b/{board}/write"), who, &fields, &[])
+        .await
+}
+
+fn korean_post(page: &common::Page, board: &str) -> i64 {
+    let location = page.header("location");
+    location
+        .strip_prefix(&format!("/ko/b/{board}/"))
+        .unwrap_or_else(|| panic!("redirect to a Korean post page, got {location:?}"))
+        .parse()
+        .unwrap()
+}
+
+fn switch_href(html: &str) -> String {
+    common::between(html, "class=\"lang-switch\" href=\"", "\"")
+        .expect("language switch")
+        .to_owned()
+}
+
+fn alternate(lang: &str, path: &str) -> String {
+    format!("<link rel=\"alternate\" hreflang=\"{lang}\" href=\"{ORIGIN}{path}\">")
+}
+
+#[tokio::test]
+async fn staff_write_a_translation_and_readers_switch_to_it() {
+    let site = TestSite::demo().await;
+    site.member("editor", 10, true).await;
+    let editor = site.login("editor").await;
+
+    let english = write(&site, &editor, "", NEWS, "Statement on refugees", None).await;
+    assert_eq!(english.status, 303, "{}", english.text());
+    let en_id = redirected_post(&english, NEWS);
+    let en_path = format!("/b/{NEWS}/{en_id}");
+
+    // Untranslated: the switch leads to the board in Korean, and staff are offered the
+    // Korean write form for a translation.
+    let page = site.get(&en_path).await.text();
+    assert_eq!(switch_href(&page), format!("/ko/b/{NEWS}"));
+    assert!(!page.contains("class=\"post-translations\""));
+    let as_staff = site.get_as(&en_path, &editor.cookie).await.text();
+    let offer = format!("href=\"/ko/b/{NEWS}/write?translation_of={en_id}\"");
+    assert!(as_staff.contains(&offer), "{as_staff}");
+    assert!(as_staff.contains("Translate into Korean"));
+    let form = site
+        .get_as(
+            &format!("/ko/b/{NEWS}/write?translation_of={en_id}"),
+            &editor.cookie,
+        )
+        .await;
+    assert_eq!(form.status, 200);
+    let form = form.text();
+    assert!(form.contains(&format!("name=\"translation_of\" value=\"{en_id}\"")));
+    assert!(
+        form.contains("“Statement on refugees”의 한국어 번역"),
+        "{form}"
+    );
+
+    // Written in Korean, it is a Korean post of the same group.
+    let korean = write(&site, &editor, "/ko", NEWS, "난민에 관한 성명", Some(en_id)).await;
+    assert_eq!(korean.status, 303, "{}", korean.text());
+    let ko_id = korean_post(&korean, NEWS);
+    let ko_path = format!("/b/{NEWS}/{ko_id}");
+    let now = jiff::Timestamp::now();
+    let board = site.store().board(NEWS).await.unwrap().unwrap();
+    let ko_post = site
+        .store()
+        .post(board.id, ko_id, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ko_post.lang.as_deref(), Some("ko"));
+    let en_post = site
+        .store()
+        .post(board.id, en_id, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(en_post.translation_group.is_some());
+    assert_eq!(en_post.translation_group, ko_post.translation_group);
+
+    // Each page links to the other, names both versions and the x-default, and its switch
+    // lands on the translation.
+    let en_page = site.get(&en_path).await.text();
+    assert!(
+        en_page.contains(&format!(
+            "<a href=\"/ko{ko_path}\" hreflang=\"ko\" lang=\"ko\" rel=\"alternate\">한국어: 난민에 관한 성명</a>"
+        )),
+        "{en_page}"
+    );
+    assert_eq!(switch_href(&en_page), format!("/ko{ko_path}"));
+    let ko_page = site.get(&format!("/ko{ko_path}")).await.text();
+    assert!(ko_page.contains(&format!(
+        "<a href=\"{en_path}\" hreflang=\"en\" lang=\"en\" rel=\"alternate\">English: Statement on refugees</a>"
+    )));
+    assert_eq!(switch_href(&ko_page), en_path);
+    for page in [&en_page, &ko_page] {
+        assert!(page.contains(&alternate("en", &en_path)), "{page}");
+        assert!(page.contains(&alternate("ko", &format!("/ko{ko_path}"))));
+        assert!(page.contains(&alternate("x-default", &en_path)));
+        assert_eq!(page.matches("<link rel=\"alternate\" hreflang=").count(), 3);
+    }
+    // Both languages are there: no more offers to translate.
+    let as_staff = site.get_as(&en_path, &editor.cookie).await.text();
+    assert!(!as_staff.contains("write?translation_of="));
+
+    // The sitemap lists each once, at its own language's address, with both versions.
+    let xml = site.get("/sitemap.xml").await.text();
+    assert_eq!(
+        xml.matches(&format!("<loc>{ORIGIN}{en_path}</loc>"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        xml.matches(&format!("<loc>{ORIGIN}/ko{ko_path}</loc>"))
+            .count(),
+        1
+    );
+    assert_eq!(
+        xml.matches(&format!("<loc>{ORIGIN}/ko{en_path}</loc>"))
+            .count(),
+        0
+    );
+    assert_eq!(
+        xml.matches(&format!("<loc>{ORIGIN}{ko_path}</loc>"))
+            .count(),
+        0
+    );
+    let ko_link =
+        format!("<xhtml:link rel=\"alternate\" hreflang=\"ko\" href=\"{ORIGIN}/ko{ko_path}\"/>");
+    assert_eq!(xml.matches(&ko_link).count(), 2, "{xml}");
+
+    let audit = site.store().audit_log(20).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "post.translation.link"
+        && e.target == format!("post:{ko_id}")
+        && e.detail == format!("post:{en_id}")));
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn staff_link_and_unlink_existing_posts_and_bad_links_change_nothing() {
+    let site = TestSite::demo().await;
+    site.member("editor", 10, true).await;
+    let editor = site.login("editor").await;
+    let en_id = redirected_post(
+        &write(&site, &editor, "", NEWS, "English", None).await,
+        NEWS,
+    );
+    let other_en = redirected_post(
+        &write(&site, &editor, "", "advocacy", "English 2", None).await,
+        "advocacy",
+    );
+    let ko_id = korean_post(
+        &write(&site, &editor, "/ko", "advocacy", "한국어", None).await,
+        "advocacy",
+    );
+    let link = |post: i64, board: &'static str, other: String| {
+        let editor = &editor;
+        let site = &site;
+        async move {
+            site.post_as(
+                &format!("/b/{board}/{post}/translations"),
+                editor,
+                &[("csrf", &editor.csrf), ("op", "link"), ("other", &other)],
+            )
+            .await
+        }
+    };
+    let group_of = |id: i64| {
+        let site = &site;
+        async move {
+            let board_id = site.store().post_board_id(id).await.unwrap().unwrap();
+            site.store()
+                .post_for_staff(board_id, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .0
+                .translation_group
+        }
+    };
+
+    // Linked across boards by the Korean post's address.
+    let page = link(
+        en_id,
+        NEWS,
+        format!("https://example.org/ko/b/advocacy/{ko_id}"),
+    )
+    .await;
+    assert_eq!(page.status, 303, "{}", page.text());
+    assert!(group_of(en_id).await.is_some());
+    assert_eq!(group_of(en_id).await, group_of(ko_id).await);
+    let en_page = site.get(&format!("/b/{NEWS}/{en_id}")).await.text();
+    assert_eq!(switch_href(&en_page), format!("/ko/b/advocacy/{ko_id}"));
+
+    // A second English post cannot join: the group has English already.
+    let before = site.store().audit_log(100).await.unwrap().len();
+    let refused = link(other_en, "advocacy", en_id.to_string()).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused
+            .text()
+            .contains("already have a post in that language"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(group_of(other_en).await, None);
+    // Nor can a post be linked to itself, to nothing, or to something that is not a post.
+    for (other, message) in [
+        (en_id.to_string(), "already translations of each other"),
+        ("999999".to_owned(), "no such post"),
+        ("/pages/about".to_owned(), "post number"),
+        (String::new(), "post number"),
+    ] {
+        let refused = link(en_id, NEWS, other.clone()).await;
+        assert_eq!(refused.status, 400, "{other}");
+        assert!(
+            refused.text().contains(message),
+            "{other}: {}",
+            refused.text()
+        );
+    }
+    assert_eq!(site.store().audit_log(100).await.unwrap().len(), before);
+
+    // Unlinked: the group dissolves and the switch goes back to the board.
+    let page = site
+        .post_as(
+            &format!("/b/{NEWS}/{en_id}/translations"),
+            &editor,
+            &[("csrf", &editor.csrf), ("op", "unlink")],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(group_of(en_id).await, None);
+    assert_eq!(group_of(ko_id).await, None);
+    let en_page = site.get(&format!("/b/{NEWS}/{en_id}")).await.text();
+    assert_eq!(switch_href(&en_page), format!("/ko/b/{NEWS}"));
+    let audit = site.store().audit_log(5).await.unwrap();
+    assert_eq!(audit[0].action, "post.translation.unlink");
+    assert_eq!(audit[1].action, "post.translation.link");
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn only_staff_who_may_edit_both_posts_link_them_and_readers_see_only_what_they_may_read() {
+    let site = TestSite::demo().await;
+    site.member("editor", 10, true).await;
+    site.member("writer", 2, false).await;
+    let editor = site.login("editor").await;
+    let writer = site.login("writer").await;
+    let en_id = redirected_post(
+        &write(&site, &editor, "", NEWS, "Staff post", None).await,
+        NEWS,
+    );
+
+    // A member who may not edit the post can neither open a translation form for it nor
+    // link it.
+    let form = site
+        .get_as(
+            &format!("/ko/b/{NEWS}/write?translation_of={en_id}"),
+            &writer.cookie,
+        )
+        .await;
+    assert_eq!(form.status, 403);
+    let page = site
+        .post_as(
+            &format!("/b/{NEWS}/{en_id}/translations"),
+            &writer,
+            &[("csrf", &writer.csrf), ("op", "unlink")],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+
+    // A secret translation is linked but not shown to readers.
+    let ko_id = korean_post(
+        &site
+            .post_multipart(
+                &format!("/ko/b/{NEWS}/write"),
+                &editor,
+                &[
+                    ("csrf", editor.csrf.as_str()),
+                    ("title", "비밀 번역"),
+                    ("body", "<p>본문</p>"),
+                    ("format", "html"),
+                    ("secret", "1"),
+                    ("translation_of", en_id.to_string().as_str()),
+                ],
+                &[],
+            )
+            .await,
+        NEWS,
+    );
+    let page = site.get(&format!("/b/{NEWS}/{en_id}")).await.text();
+    // (The list and the next-post link may name a secret post, as GnuBoard5's do; the
+    // translation links, the alternates and the switch do not.)
+    assert!(!page.contains("class=\"post-translations\""), "{page}");
+    assert!(!page.contains(&format!(
+        "hreflang=\"ko\" href=\"{ORIGIN}/ko/b/{NEWS}/{ko_id}\""
+    )));
+    assert_eq!(switch_href(&page), format!("/ko/b/{NEWS}"));
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn the_demo_statement_has_a_korean_translation() {
+    let site = TestSite::demo().await;
+    let board = site.store().board(NEWS).await.unwrap().unwrap();
+    let list = site.get(&format!("/ko/b/{NEWS}")).await.text();
+    let ids = common::post_links(&list.replace("href=\"/ko/b/", "href=\"/b/"), NEWS);
+    let now = jiff::Timestamp::now();
+    let mut korean = None;
+    for id in ids {
+        let post = site.store().post(board.id, id, now).await.unwrap().unwrap();
+        if post.title == STATEMENT_KO_TITLE {
+            korean = Some(post);
+        }
+    }
+    let korean = korean.expect("the Korean statement is on the news board");
+    let translations = site.store().translations(&korean, now).await.unwrap();
+    assert_eq!(translations.len(), 1);
+    assert_eq!(translations[0].lang, "en");
+    let page = site
+        .get(&format!("/ko/b/{NEWS}/{}", korean.id))
+        .await
+        .text();
+    assert_eq!(
+        switch_href(&page),
+        format!("/b/{NEWS}/{}", translations[0].post_id)
+    );
+    site.finish().await;
+}
