@@ -41,7 +41,7 @@ const IMG_WINDOW: i64 = 4096;
 
 /// A list row: the summary, and for gallery boards where its picture can come from.
 #[derive(sqlx::FromRow)]
-struct ListRow {
+pub(crate) struct ListRow {
     #[sqlx(flatten)]
     summary: SummaryRow,
     /// The body from its first `<img` on (gallery boards; empty when there is none).
@@ -76,7 +76,7 @@ impl From<ListRow> for PostSummary {
 ///   `<img` so little is copied out. Secret posts get no picture: their body is not the
 ///   reader's to see. The first image attachment is a subquery on `attachments_by_post`,
 ///   like the attachment count, so a gallery page runs no more statements than a list.
-fn list_columns(style: ListStyle, postgres: bool) -> String {
+pub(crate) fn list_columns(style: ListStyle, postgres: bool) -> String {
     let without_text = || SUMMARY_COLUMNS.replacen("p.body_text", "'' AS body_text", 1);
     match style {
         ListStyle::Webzine => SUMMARY_COLUMNS.to_owned(),
@@ -97,7 +97,7 @@ fn list_columns(style: ListStyle, postgres: bool) -> String {
 }
 
 /// The sort column of a list order (the id breaks ties in every order).
-fn sort_key(order: ListOrder) -> &'static str {
+pub(crate) fn sort_key(order: ListOrder) -> &'static str {
     match order {
         ListOrder::Thread => "p.thread_key",
         ListOrder::DateAsc | ListOrder::DateDesc => "p.published_at",
@@ -132,28 +132,6 @@ impl Store {
         let size = i64::from(board.page_size.max(1));
         self.read_page(board, page, size, board.list_style, now, generation)
             .await
-    }
-
-    /// A board's latest `count` posts for the home page, pinned ones first: titles and
-    /// dates only, so no body is read whatever the board's style.
-    pub async fn latest_posts(
-        &self,
-        board: &Board,
-        count: u32,
-        now: Timestamp,
-    ) -> Result<Vec<PostSummary>> {
-        if count == 0 {
-            return Ok(Vec::new());
-        }
-        let page = self
-            .read_page(board, 1, i64::from(count), ListStyle::List, now, None)
-            .await?;
-        Ok(page
-            .pinned
-            .into_iter()
-            .chain(page.posts)
-            .take(count as usize)
-            .collect())
     }
 
     /// One page of `size` entries, with the columns `style` shows.

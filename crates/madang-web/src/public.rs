@@ -68,19 +68,21 @@ pub(crate) async fn home(
     let now = jiff::Timestamp::now();
     let shell = state.shell().await;
     let mut sections = Vec::new();
-    for board in state.store().boards().await? {
-        // A board with no posts to show there is left off (its home page count is 0).
-        if board.home_count == 0 || !may(&viewer, &board, BoardAction::List) {
-            continue;
-        }
-        let posts: Vec<PostItemView> = state
-            .store()
-            .latest_posts(&board, board.home_count, now)
-            .await?
+    // A board with no posts to show there (its home page count is 0) is left off.
+    let boards: Vec<madang_core::Board> = state
+        .store()
+        .boards()
+        .await?
+        .into_iter()
+        .filter(|b| b.home_count > 0 && may(&viewer, b, BoardAction::List))
+        .collect();
+    let latest = state.store().latest_posts(&boards, now).await?;
+    for (board, posts) in boards.iter().zip(latest) {
+        let posts: Vec<PostItemView> = posts
             .iter()
-            .map(|p| PostItemView::new(&state, &board, p, lang))
+            .map(|p| PostItemView::new(&state, board, p, lang))
             .collect();
-        let title = shell.board_title(&board, lang);
+        let title = shell.board_title(board, lang);
         sections.push(context! { slug => board.slug, title => title, posts => posts });
     }
     render(
