@@ -14,6 +14,8 @@ next-page = Next page
 posted-on = Posted
 author = Author
 views = Views
+list-title = Title
+list-date = Date
 attachments = Attachments
 attachment-downloads =
     { $count ->
@@ -217,6 +219,13 @@ admin-list-order = List order
 admin-order-thread = Newest thread first (GnuBoard5's order)
 admin-order-date-desc = Newest date first
 admin-order-date-asc = Oldest date first
+admin-list-style = List style
+admin-style-list = List: title, author, date and views
+admin-style-webzine = Webzine: titles with excerpts
+admin-style-gallery = Gallery: a picture for each post
+admin-home-count = Latest posts on the home page (0 to 20; 0 = not on the home page)
+admin-error-list-style = choose one of the list styles offered
+admin-error-home-count = the home page shows 0 to 20 posts of a board
 admin-levels = Level needed to…
 admin-level-list = see the list
 admin-level-read = read posts

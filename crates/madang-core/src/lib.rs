@@ -8,6 +8,7 @@ pub mod copy_line;
 pub mod download;
 pub mod html;
 pub mod legacy_password;
+pub mod list_image;
 pub mod model;
 pub mod page;
 pub mod paging;

@@ -61,6 +61,68 @@ impl ListOrder {
     }
 }
 
+/// How a board's list looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListStyle {
+    /// A compact list: title, author, date and views, no excerpt (GnuBoard5's "basic").
+    List,
+    /// Titles with plain-text excerpts, as the seed page lists its posts.
+    #[default]
+    Webzine,
+    /// A grid of cards, each with the post's first image (or a placeholder) and its title.
+    Gallery,
+}
+
+impl ListStyle {
+    /// Every style, in the order the board settings form offers them.
+    pub const ALL: [ListStyle; 3] = [ListStyle::List, ListStyle::Webzine, ListStyle::Gallery];
+
+    /// The stored name, also the form's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListStyle::List => "list",
+            ListStyle::Webzine => "webzine",
+            ListStyle::Gallery => "gallery",
+        }
+    }
+
+    /// Parses a stored or submitted name; `None` for anything else, so a form can refuse it
+    /// (a stored value falls back with `unwrap_or_default`).
+    pub fn parse(s: &str) -> Option<ListStyle> {
+        ListStyle::ALL.into_iter().find(|style| style.as_str() == s)
+    }
+
+    /// The style closest to a GnuBoard5 list skin (`bo_skin`: `basic`, `webzine`,
+    /// `gallery`, possibly as `theme/…`). `None` for a custom skin.
+    pub fn from_gnuboard_skin(skin: &str) -> Option<ListStyle> {
+        let name = skin
+            .trim()
+            .trim_start_matches("theme/")
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "basic" => Some(ListStyle::List),
+            "webzine" => Some(ListStyle::Webzine),
+            "gallery" => Some(ListStyle::Gallery),
+            _ => None,
+        }
+    }
+}
+
+/// The most latest posts a board may show on the home page.
+pub const MAX_HOME_COUNT: u32 = 20;
+/// How many latest posts a new board shows on the home page.
+pub const DEFAULT_HOME_COUNT: u32 = 5;
+
+/// Parses a home page post count as typed: a whole number from 0 (the board is left off
+/// the home page) to [`MAX_HOME_COUNT`].
+pub fn parse_home_count(text: &str) -> Option<u32> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n <= MAX_HOME_COUNT)
+}
+
 /// The level a reader needs for each thing on a board (GnuBoard5's `bo_*_level` set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct BoardLevels {
@@ -111,6 +173,9 @@ pub struct Board {
     pub excerpt_len: u32,
     pub page_size: u32,
     pub list_order: ListOrder,
+    pub list_style: ListStyle,
+    /// Latest posts shown on the home page, 0 to [`MAX_HOME_COUNT`]; 0 leaves the board off.
+    pub home_count: u32,
     pub levels: BoardLevels,
     /// Published, not deleted posts; maintained by every write, never counted per request.
     pub post_count: i64,
@@ -126,6 +191,8 @@ pub struct NewBoard {
     pub excerpt_len: u32,
     pub page_size: u32,
     pub list_order: ListOrder,
+    pub list_style: ListStyle,
+    pub home_count: u32,
     pub levels: BoardLevels,
 }
 
@@ -140,6 +207,8 @@ impl NewBoard {
             excerpt_len: 200,
             page_size: 15,
             list_order: ListOrder::Thread,
+            list_style: ListStyle::default(),
+            home_count: DEFAULT_HOME_COUNT,
             levels: BoardLevels::default(),
         }
     }
@@ -186,6 +255,18 @@ pub struct PostSummary {
     pub secret: bool,
     pub views: i64,
     pub attachment_count: i64,
+    /// What a gallery card can show; read for gallery boards only, empty elsewhere.
+    pub images: ListImages,
+}
+
+/// Where a gallery card's picture can come from, first choice first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListImages {
+    /// The first image in the body: a same-site path or an http(s) URL, as written there
+    /// (see [`crate::list_image::first_image_src`]).
+    pub body_src: Option<String>,
+    /// The first image attachment's id (served by the download route).
+    pub attachment_id: Option<i64>,
 }
 
 /// A whole post.
@@ -281,4 +362,50 @@ pub struct Member {
     pub email: String,
     pub level: Level,
     pub is_super_admin: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_styles_round_trip_and_refuse_unknown_names() {
+        for style in ListStyle::ALL {
+            assert_eq!(ListStyle::parse(style.as_str()), Some(style));
+        }
+        assert_eq!(ListStyle::parse("Gallery"), None);
+        assert_eq!(ListStyle::parse(""), None);
+        assert_eq!(ListStyle::parse("table"), None);
+        assert_eq!(ListStyle::default(), ListStyle::Webzine);
+    }
+
+    #[test]
+    fn gnuboard_skins_map_to_styles() {
+        assert_eq!(
+            ListStyle::from_gnuboard_skin("basic"),
+            Some(ListStyle::List)
+        );
+        assert_eq!(
+            ListStyle::from_gnuboard_skin("theme/gallery"),
+            Some(ListStyle::Gallery)
+        );
+        assert_eq!(
+            ListStyle::from_gnuboard_skin(" Webzine "),
+            Some(ListStyle::Webzine)
+        );
+        assert_eq!(ListStyle::from_gnuboard_skin("my_custom_skin"), None);
+        assert_eq!(ListStyle::from_gnuboard_skin(""), None);
+    }
+
+    #[test]
+    fn home_counts_are_zero_to_twenty() {
+        assert_eq!(parse_home_count("0"), Some(0));
+        assert_eq!(parse_home_count(" 20 "), Some(20));
+        assert_eq!(parse_home_count("5"), Some(5));
+        assert_eq!(parse_home_count("21"), None);
+        assert_eq!(parse_home_count("-1"), None);
+        assert_eq!(parse_home_count("two"), None);
+        assert_eq!(parse_home_count(""), None);
+        assert_eq!(NewBoard::new("b", "B", None).home_count, DEFAULT_HOME_COUNT);
+    }
 }

@@ -109,7 +109,7 @@ pub fn may(viewer: &Viewer, board: &Board, action: BoardAction) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{BoardLevels, ListOrder};
+    use crate::model::{BoardLevels, ListOrder, ListStyle};
 
     fn board(levels: BoardLevels) -> Board {
         Board {
@@ -122,6 +122,8 @@ mod tests {
             excerpt_len: 0,
             page_size: 15,
             list_order: ListOrder::Thread,
+            list_style: ListStyle::Webzine,
+            home_count: 5,
             levels,
             post_count: 0,
         }

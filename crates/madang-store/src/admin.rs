@@ -3,7 +3,9 @@
 
 use jiff::Timestamp;
 use madang_core::titles::{TitlesByLang, describe_titles};
-use madang_core::{Board, BoardLevels, Level, ListOrder, Member, NewBoard};
+use madang_core::{
+    Board, BoardLevels, Level, ListOrder, ListStyle, MAX_HOME_COUNT, Member, NewBoard,
+};
 
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
@@ -24,7 +26,28 @@ pub struct BoardSettings {
     pub excerpt_len: u32,
     pub page_size: u32,
     pub list_order: ListOrder,
+    pub list_style: ListStyle,
+    /// Latest posts on the home page, 0 to [`MAX_HOME_COUNT`].
+    pub home_count: u32,
     pub levels: BoardLevels,
+}
+
+impl BoardSettings {
+    /// A board's current settings, with its titles per UI language.
+    pub fn of(board: &Board, titles: TitlesByLang) -> BoardSettings {
+        BoardSettings {
+            title: board.title.clone(),
+            titles,
+            group_id: board.group_id,
+            title_len: board.title_len,
+            excerpt_len: board.excerpt_len,
+            page_size: board.page_size,
+            list_order: board.list_order,
+            list_style: board.list_style,
+            home_count: board.home_count,
+            levels: board.levels,
+        }
+    }
 }
 
 /// A menu group's changeable settings (the slug stays).
@@ -43,22 +66,19 @@ const DELETE_GROUP_TITLES: &str = "DELETE FROM group_titles WHERE group_id = $1"
 const INSERT_GROUP_TITLE: &str =
     "INSERT INTO group_titles (group_id, lang, title) VALUES ($1, $2, $3)";
 
-fn describe(
-    title: &str,
-    titles: &TitlesByLang,
-    group: Option<i64>,
-    levels: &BoardLevels,
-    lens: (u32, u32, u32),
-    order: ListOrder,
-) -> String {
-    let l = levels;
+/// Board settings as one audit line, to record before and after.
+fn describe(s: &BoardSettings) -> String {
+    let l = &s.levels;
     format!(
-        "{} group={group:?} title_len={} excerpt_len={} page_size={} order={} levels={}/{}/{}/{}/{}/{}/{}",
-        describe_titles(title, titles),
-        lens.0,
-        lens.1,
-        lens.2,
-        order.as_str(),
+        "{} group={:?} title_len={} excerpt_len={} page_size={} order={} style={} home={} levels={}/{}/{}/{}/{}/{}/{}",
+        describe_titles(s.title.trim(), &trimmed_titles(&s.titles)),
+        s.group_id,
+        s.title_len,
+        s.excerpt_len,
+        s.page_size,
+        s.list_order.as_str(),
+        s.list_style.as_str(),
+        s.home_count,
         l.list.get(),
         l.read.get(),
         l.write.get(),
@@ -126,23 +146,14 @@ impl Store {
             return Err(StoreError::Invalid("no such menu group".into()));
         }
         check_titles(&s.title, &s.titles)?;
+        if s.home_count > MAX_HOME_COUNT {
+            return Err(StoreError::Invalid(format!(
+                "a board shows at most {MAX_HOME_COUNT} posts on the home page"
+            )));
+        }
         let before_titles = self.local_titles().await?.of_board(board_id);
-        let old = describe(
-            &before.title,
-            &before_titles,
-            before.group_id,
-            &before.levels,
-            (before.title_len, before.excerpt_len, before.page_size),
-            before.list_order,
-        );
-        let new = describe(
-            s.title.trim(),
-            &trimmed_titles(&s.titles),
-            s.group_id,
-            &s.levels,
-            (s.title_len, s.excerpt_len, s.page_size),
-            s.list_order,
-        );
+        let old = describe(&BoardSettings::of(&before, before_titles));
+        let new = describe(s);
         let who = Actor {
             id: actor.id,
             name: actor.name,
@@ -156,8 +167,8 @@ impl Store {
                 "UPDATE boards SET title = $1, group_id = $2, title_len = $3, excerpt_len = $4,
                     page_size = $5, list_order = $6, level_list = $7, level_read = $8,
                     level_write = $9, level_reply = $10, level_comment = $11, level_upload = $12,
-                    level_download = $13
-                 WHERE id = $14",
+                    level_download = $13, list_style = $14, home_count = $15
+                 WHERE id = $16",
             )
             .bind(s.title.trim())
             .bind(s.group_id)
@@ -172,6 +183,8 @@ impl Store {
             .bind(l.comment.get())
             .bind(l.upload.get())
             .bind(l.download.get())
+            .bind(s.list_style.as_str())
+            .bind(i64::from(s.home_count))
             .bind(board_id)
             .execute(&mut *tx)
             .await?;

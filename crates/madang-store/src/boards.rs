@@ -1,7 +1,9 @@
 //! Menu groups and boards.
 
 use madang_core::slug::validate_board_slug;
-use madang_core::{Board, BoardLevels, Group, Level, ListOrder, NewBoard};
+use madang_core::{
+    Board, BoardLevels, Group, Level, ListOrder, ListStyle, MAX_HOME_COUNT, NewBoard,
+};
 
 use crate::BeginWrite;
 use crate::settings::bump_generation;
@@ -18,6 +20,8 @@ struct BoardRow {
     excerpt_len: i64,
     page_size: i64,
     list_order: String,
+    list_style: String,
+    home_count: i64,
     level_list: i64,
     level_read: i64,
     level_write: i64,
@@ -29,8 +33,8 @@ struct BoardRow {
 }
 
 const BOARD_COLUMNS: &str = "id, slug, title, group_id, position, title_len, excerpt_len, \
-    page_size, list_order, level_list, level_read, level_write, level_reply, level_comment, \
-    level_upload, level_download, post_count";
+    page_size, list_order, list_style, home_count, level_list, level_read, level_write, \
+    level_reply, level_comment, level_upload, level_download, post_count";
 
 impl From<BoardRow> for Board {
     fn from(r: BoardRow) -> Board {
@@ -45,6 +49,8 @@ impl From<BoardRow> for Board {
             excerpt_len: r.excerpt_len.clamp(0, 100_000) as u32,
             page_size: r.page_size.clamp(1, 200) as u32,
             list_order: ListOrder::parse(&r.list_order),
+            list_style: ListStyle::parse(&r.list_style).unwrap_or_default(),
+            home_count: r.home_count.clamp(0, i64::from(MAX_HOME_COUNT)) as u32,
             levels: BoardLevels {
                 list: level(r.level_list),
                 read: level(r.level_read),
@@ -169,9 +175,10 @@ impl Store {
             let id = sqlx::query_as(
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
-                    level_comment, level_upload, level_download, created_at)
+                    level_comment, level_upload, level_download, created_at, list_style,
+                    home_count)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
-                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&new.slug)
@@ -189,6 +196,8 @@ impl Store {
             .bind(l.upload.get())
             .bind(l.download.get())
             .bind(now.as_second())
+            .bind(new.list_style.as_str())
+            .bind(i64::from(new.home_count.min(MAX_HOME_COUNT)))
             .fetch_optional(&mut *tx)
             .await?;
             bump_generation!(tx);

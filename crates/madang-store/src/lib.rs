@@ -21,6 +21,7 @@ mod check;
 mod comments;
 mod editing;
 mod import;
+mod latest;
 mod lists;
 mod members;
 mod pages;

@@ -11,10 +11,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use jiff::Timestamp;
-use madang_core::{Board, ListOrder};
+use madang_core::list_image::first_image_src;
+use madang_core::{Board, ListImages, ListOrder, ListStyle, PostSummary};
 
 use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, order_by};
-use crate::{Result, Store, on_db};
+use crate::{Db, Result, Store, on_db};
 
 /// List entries between two anchors. Pages that start before the first anchor past the
 /// beginning are read with a plain offset.
@@ -34,8 +35,69 @@ pub(crate) struct ListAnchors {
     boards: Mutex<HashMap<i64, Anchors>>,
 }
 
+/// Characters of a body read from its first `<img`: enough for the tag with a long `alt`
+/// before its `src`, far less than a body.
+const IMG_WINDOW: i64 = 4096;
+
+/// A list row: the summary, and for gallery boards where its picture can come from.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ListRow {
+    #[sqlx(flatten)]
+    summary: SummaryRow,
+    /// The body from its first `<img` on (gallery boards; empty when there is none).
+    #[sqlx(default)]
+    first_img: Option<String>,
+    /// The first image attachment (gallery boards).
+    #[sqlx(default)]
+    image_attachment: Option<i64>,
+}
+
+impl From<ListRow> for PostSummary {
+    fn from(r: ListRow) -> PostSummary {
+        let mut summary = PostSummary::from(r.summary);
+        summary.images = ListImages {
+            body_src: r.first_img.as_deref().and_then(first_image_src),
+            attachment_id: r.image_attachment,
+        };
+        summary
+    }
+}
+
+/// What a list reads per row, by what the board's style shows.
+///
+/// - Webzine: the summary with the whole plain text, for the excerpt.
+/// - List: the summary without any body; a compact list shows none, and a body left
+///   unread is overflow pages SQLite never loads.
+/// - Gallery: no plain text, but where the card's picture comes from, computed here rather
+///   than kept in a column filled on save: such a column would have to be right after
+///   every write path (edit, copy, import, attachments added or removed, backups made
+///   before it) and backfilled, while this costs only gallery pages, one row's body each
+///   (the page's own rows, never the list scan), cut in SQL to the window after the first
+///   `<img` so little is copied out. Secret posts get no picture: their body is not the
+///   reader's to see. The first image attachment is a subquery on `attachments_by_post`,
+///   like the attachment count, so a gallery page runs no more statements than a list.
+pub(crate) fn list_columns(style: ListStyle, postgres: bool) -> String {
+    let without_text = || SUMMARY_COLUMNS.replacen("p.body_text", "'' AS body_text", 1);
+    match style {
+        ListStyle::Webzine => SUMMARY_COLUMNS.to_owned(),
+        ListStyle::List => without_text(),
+        ListStyle::Gallery => {
+            let find = if postgres { "strpos" } else { "instr" };
+            format!(
+                "{}, CASE WHEN p.secret THEN '' ELSE COALESCE(substr(p.body_html,
+                     NULLIF({find}(p.body_html, '<img'), 0), {IMG_WINDOW}), '') END AS first_img,
+                 CASE WHEN p.secret THEN NULL ELSE (SELECT a.id FROM attachments a
+                     WHERE a.post_id = p.id AND a.mime LIKE 'image/%'
+                     AND a.mime <> 'image/svg+xml' ORDER BY a.position, a.id LIMIT 1)
+                 END AS image_attachment",
+                without_text()
+            )
+        }
+    }
+}
+
 /// The sort column of a list order (the id breaks ties in every order).
-fn sort_key(order: ListOrder) -> &'static str {
+pub(crate) fn sort_key(order: ListOrder) -> &'static str {
     match order {
         ListOrder::Thread => "p.thread_key",
         ListOrder::DateAsc | ListOrder::DateDesc => "p.published_at",
@@ -67,11 +129,26 @@ impl Store {
         now: Timestamp,
         generation: Option<i64>,
     ) -> Result<BoardPage> {
-        let page = page.max(1);
         let size = i64::from(board.page_size.max(1));
+        self.read_page(board, page, size, board.list_style, now, generation)
+            .await
+    }
+
+    /// One page of `size` entries, with the columns `style` shows.
+    async fn read_page(
+        &self,
+        board: &Board,
+        page: u32,
+        size: i64,
+        style: ListStyle,
+        now: Timestamp,
+        generation: Option<i64>,
+    ) -> Result<BoardPage> {
+        let page = page.max(1);
         let order = order_by(board.list_order);
+        let columns = list_columns(style, matches!(self.db, Db::Postgres(_)));
         let pinned_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
+            "SELECT {columns} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
              AND p.pinned = TRUE ORDER BY {order}"
         );
         let offset = (i64::from(page) - 1).saturating_mul(size);
@@ -94,12 +171,12 @@ impl Store {
             None => String::new(),
         };
         let list_sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM posts p WHERE p.id IN (
+            "SELECT {columns} FROM posts p WHERE p.id IN (
                  SELECT p.id FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
                  AND p.pinned = FALSE {keyset} ORDER BY {order} LIMIT $3 OFFSET $4)
              ORDER BY {order}"
         );
-        let (pinned, posts): (Vec<SummaryRow>, Vec<SummaryRow>) = on_db!(self, |pool| {
+        let (pinned, posts): (Vec<ListRow>, Vec<ListRow>) = on_db!(self, |pool| {
             let pinned = sqlx::query_as(&pinned_sql)
                 .bind(board.id)
                 .bind(now.as_second())
@@ -190,5 +267,30 @@ impl Store {
                 .await?
         });
         Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_webzine_lists_read_the_plain_text() {
+        assert!(list_columns(ListStyle::Webzine, false).contains("p.body_text"));
+        for postgres in [false, true] {
+            for style in [ListStyle::List, ListStyle::Gallery] {
+                let columns = list_columns(style, postgres);
+                assert!(!columns.contains("p.body_text"), "{columns}");
+                assert!(columns.contains("'' AS body_text"), "{columns}");
+            }
+        }
+    }
+
+    #[test]
+    fn only_gallery_lists_read_the_html() {
+        assert!(!list_columns(ListStyle::List, false).contains("body_html"));
+        assert!(!list_columns(ListStyle::Webzine, true).contains("body_html"));
+        assert!(list_columns(ListStyle::Gallery, false).contains("instr(p.body_html"));
+        assert!(list_columns(ListStyle::Gallery, true).contains("strpos(p.body_html"));
     }
 }

@@ -62,6 +62,7 @@ impl From<SummaryRow> for PostSummary {
             secret: r.secret,
             views: r.views,
             attachment_count: r.attachment_count,
+            images: Default::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use madang_core::titles::{TitlesByLang, valid_title};
-use madang_core::{BoardLevels, Level, ListOrder, NewBoard};
+use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard, parse_home_count};
 use madang_store::{ActorRef, BoardSettings};
 use minijinja::context;
 
@@ -130,6 +130,10 @@ fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static
         excerpt_len: number_field(fields, "excerpt_len", 100_000)?,
         page_size: number_field(fields, "page_size", 200)?.max(1),
         list_order: ListOrder::parse(trimmed(fields, "list_order")),
+        list_style: ListStyle::parse(trimmed(fields, "list_style"))
+            .ok_or("admin-error-list-style")?,
+        home_count: parse_home_count(trimmed(fields, "home_count"))
+            .ok_or("admin-error-home-count")?,
         levels: BoardLevels {
             list: level_field(fields, "level_list")?,
             read: level_field(fields, "level_read")?,
@@ -325,7 +329,10 @@ async fn board_page(
                 slug => board.slug, title => board.title, group_id => board.group_id,
                 title_len => board.title_len, excerpt_len => board.excerpt_len, page_size => board.page_size,
                 list_order => board.list_order.as_str(),
+                list_style => board.list_style.as_str(), home_count => board.home_count,
             },
+            list_styles => ListStyle::ALL.iter().map(|s| context! { value => s.as_str(), label => format!("admin-style-{}", s.as_str()) }).collect::<Vec<_>>(),
+            max_home_count => madang_core::MAX_HOME_COUNT,
             title_fields => title_fields(&titles),
             level_fields => vec![
                 ("level_list", "admin-level-list", l.list.get()),

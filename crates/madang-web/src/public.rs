@@ -6,6 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use futures::StreamExt;
+use madang_core::ListStyle;
 use madang_core::download::content_disposition;
 use madang_core::permission::{BoardAction, administers, may, may_edit, may_read_secret};
 use madang_core::time::{iso, long_date};
@@ -18,8 +19,6 @@ use crate::extract::{PathParts, path_id, query_param};
 use crate::i18n::Lang;
 use crate::views::{AttachmentView, BoardView, PostItemView, SiteView};
 
-/// How many latest posts each board shows on the home page.
-const HOME_LATEST: usize = 5;
 /// The highest page number accepted in a list address.
 const MAX_PAGE: u32 = 1_000_000;
 
@@ -69,19 +68,21 @@ pub(crate) async fn home(
     let now = jiff::Timestamp::now();
     let shell = state.shell().await;
     let mut sections = Vec::new();
-    for board in state.store().boards().await? {
-        if !may(&viewer, &board, BoardAction::List) {
-            continue;
-        }
-        let page = state.store().board_page(&board, 1, now).await?;
-        let posts: Vec<PostItemView> = page
-            .pinned
+    // A board with no posts to show there (its home page count is 0) is left off.
+    let boards: Vec<madang_core::Board> = state
+        .store()
+        .boards()
+        .await?
+        .into_iter()
+        .filter(|b| b.home_count > 0 && may(&viewer, b, BoardAction::List))
+        .collect();
+    let latest = state.store().latest_posts(&boards, now).await?;
+    for (board, posts) in boards.iter().zip(latest) {
+        let posts: Vec<PostItemView> = posts
             .iter()
-            .chain(page.posts.iter())
-            .take(HOME_LATEST)
-            .map(|p| PostItemView::new(&state, &board, p, lang))
+            .map(|p| PostItemView::new(&state, board, p, lang))
             .collect();
-        let title = shell.board_title(&board, lang);
+        let title = shell.board_title(board, lang);
         sections.push(context! { slug => board.slug, title => title, posts => posts });
     }
     render(
@@ -122,7 +123,14 @@ pub(crate) async fn board(
     if page_no > page.pages {
         return Err(AppError::NotFound);
     }
-    let item = |p| PostItemView::new(&state, &board, p, lang);
+    let may_download = may(&current.viewer(), &board, BoardAction::Download);
+    let item = |p: &madang_core::PostSummary| {
+        let view = PostItemView::new(&state, &board, p, lang);
+        match board.list_style {
+            ListStyle::Gallery => view.with_thumbnail(&board, p, &origin.0, may_download),
+            ListStyle::List | ListStyle::Webzine => view,
+        }
+    };
     let pinned: Vec<PostItemView> = page.pinned.iter().map(item).collect();
     let posts: Vec<PostItemView> = page.posts.iter().map(item).collect();
     let site = SiteView::load(&state, lang, &current).await;
@@ -133,6 +141,7 @@ pub(crate) async fn board(
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => switch_path(lang, &uri),
             board => BoardView::new(&state, &board, lang).await,
+            list_style => board.list_style,
             may_write => current.session.is_some() && may(&current.viewer(), &board, BoardAction::Write),
             current_board => board.slug,
             pinned => pinned, posts => posts,
@@ -221,6 +230,7 @@ pub(crate) async fn post(
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => crate::translations::post_switch_path(lang, &board.slug, &translations),
             board => BoardView::new(&state, &board, lang).await,
+            list_style => board.list_style,
             current_board => board.slug,
             translations => crate::translations::translation_links(&translations),
             post => context! {
@@ -266,6 +276,7 @@ pub(crate) async fn download(
     State(state): State<AppState>,
     Extension(current): Extension<CurrentSession>,
     method: axum::http::Method,
+    headers: axum::http::HeaderMap,
     PathParts((slug, post_id, file_id)): PathParts<(String, String, String)>,
 ) -> Result<Response, AppError> {
     let (post_id, file_id) = (path_id(&post_id)?, path_id(&file_id)?);
@@ -299,8 +310,10 @@ pub(crate) async fn download(
         }
         Err(e) => return Err(e.into()),
     };
-    // A HEAD request (a link checker, a download manager probing size) is not a download.
-    if method != axum::http::Method::HEAD {
+    // A HEAD request (a link checker, a download manager probing size) is not a download,
+    // nor is a gallery list's thumbnail loading in an `<img>` (`Sec-Fetch-Dest: image`):
+    // counting those would count list views and invalidate this node's cached pages.
+    if method != axum::http::Method::HEAD && !fetched_as_image(&headers) {
         state.store().count_download(attachment.id).await?;
         // The post page shows the count: this node's next reader gets a fresh one.
         state.page_cache().generation_changed();
@@ -320,6 +333,13 @@ pub(crate) async fn download(
         HeaderValue::from_static("private, no-cache"),
     );
     Ok(response)
+}
+
+/// Whether a request is a browser loading an image for a page (`Sec-Fetch-Dest: image`).
+fn fetched_as_image(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .is_some_and(|dest| dest.as_bytes().eq_ignore_ascii_case(b"image"))
 }
 
 /// GnuBoard5's `/bbs/board.php?bo_table=X[&wr_id=N]` addresses, redirected for good: an

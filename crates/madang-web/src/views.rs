@@ -1,6 +1,7 @@
 //! What templates receive: plain serialisable views built from domain types.
 
 use madang_core::download::human_size;
+use madang_core::list_image::on_site_src;
 use madang_core::text::cut;
 use madang_core::time::{iso, long_date};
 use madang_core::{Attachment, Board, PostSummary};
@@ -160,6 +161,9 @@ pub(crate) struct PostItemView {
     pub pinned: bool,
     pub secret: bool,
     pub attachment_count: i64,
+    pub views: i64,
+    /// The gallery card's picture, an address on this site; `None` shows the placeholder.
+    pub thumbnail: Option<String>,
 }
 
 impl PostItemView {
@@ -180,7 +184,37 @@ impl PostItemView {
             pinned: post.pinned,
             secret: post.secret,
             attachment_count: post.attachment_count,
+            views: post.views,
+            thumbnail: None,
         }
+    }
+
+    /// Gives a gallery card its picture: the body's first image when it is on this site
+    /// (`origin`; the pages' CSP lets no other site's image load), else the post's first
+    /// image attachment when the reader may download it (otherwise it would not load
+    /// either). A secret post shows none: its body is not every reader's to see.
+    pub fn with_thumbnail(
+        mut self,
+        board: &Board,
+        post: &PostSummary,
+        origin: &str,
+        may_download: bool,
+    ) -> PostItemView {
+        if post.secret {
+            return self;
+        }
+        let from_body = post
+            .images
+            .body_src
+            .as_deref()
+            .and_then(|src| on_site_src(src, origin));
+        let from_files = post
+            .images
+            .attachment_id
+            .filter(|_| may_download)
+            .map(|file| format!("/b/{}/{}/files/{file}", board.slug, post.id));
+        self.thumbnail = from_body.or(from_files);
+        self
     }
 }
 

@@ -83,6 +83,8 @@ async fn boards_are_created_and_configured_from_the_browser() {
                 ("excerpt_len", "50"),
                 ("page_size", "5"),
                 ("list_order", "date_desc"),
+                ("list_style", "webzine"),
+                ("home_count", "5"),
                 ("level_list", "2"),
                 ("level_read", "2"),
                 ("level_write", "8"),

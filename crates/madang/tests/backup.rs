@@ -148,6 +148,9 @@ async fn give_korean_titles(store: &Store) {
         excerpt_len: board.excerpt_len,
         page_size: board.page_size,
         list_order: board.list_order,
+        // Not the defaults, so the round trip shows the columns travel.
+        list_style: madang_core::ListStyle::Gallery,
+        home_count: 3,
         levels: board.levels,
     };
     store

@@ -238,6 +238,10 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         }
     }
 
+    // A board in each other list style: a compact list, and a gallery with a picture from a
+    // body, one from an attachment and placeholders.
+    common::styled::styled_boards(&site).await;
+
     let public = [
         ("home", "/".to_owned()),
         ("content-page", "/pages/about".to_owned()),
@@ -245,6 +249,8 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("board", "/b/advocacy".to_owned()),
         ("board-threads", "/b/bbs_active_news".to_owned()),
         ("board-empty", "/b/youth".to_owned()),
+        ("board-list-style", "/b/notices".to_owned()),
+        ("board-gallery", "/b/photos".to_owned()),
         ("post-attachment", with_file),
         ("post-comments", with_comments.clone()),
         ("search-results", "/search?q=North+Korea".to_owned()),
@@ -256,6 +262,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     let staff = [
         ("admin", "/admin".to_owned()),
         ("admin-board", "/admin/boards/advocacy".to_owned()),
+        ("admin-board-gallery", "/admin/boards/photos".to_owned()),
         ("admin-group", format!("/admin/groups/{group}")),
         ("admin-audit", "/admin/audit".to_owned()),
         ("admin-redirects", "/admin/redirects".to_owned()),

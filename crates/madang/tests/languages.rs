@@ -29,6 +29,8 @@ fn board_form(board: &Board, csrf: &str, titles: [(&str, &str); 3]) -> Vec<(Stri
         ("excerpt_len".into(), board.excerpt_len.to_string()),
         ("page_size".into(), board.page_size.to_string()),
         ("list_order".into(), board.list_order.as_str().into()),
+        ("list_style".into(), board.list_style.as_str().into()),
+        ("home_count".into(), board.home_count.to_string()),
         ("level_list".into(), l.list.get().to_string()),
         ("level_read".into(), l.read.get().to_string()),
         ("level_write".into(), l.write.get().to_string()),

@@ -156,8 +156,57 @@ async fn page_statements_do_not_grow_with_items() {
             .unwrap();
     }
 
+    // Gallery boards: the picture of each card (first body image, first image attachment)
+    // comes with the list's own statements, not one more per card.
+    let gallery = |slug: &str| {
+        let mut board = NewBoard::new(slug, slug, None);
+        board.list_style = madang_core::ListStyle::Gallery;
+        board
+    };
+    let gallery_few = store.create_board(&gallery("gfew"), now).await.unwrap();
+    let gallery_many = store.create_board(&gallery("gmany"), now).await.unwrap();
+    let with_image = |title: &str| NewPost {
+        body: PostBody::Html(format!(
+            "<p>{title}</p><img src=\"/files/legacy/{title}.png\">"
+        )),
+        ..post(title, "")
+    };
+    store
+        .create_post(gallery_few.id, &with_image("lonely-photo"), now)
+        .await
+        .unwrap();
+    for i in 0..15 {
+        let id = store
+            .create_post(gallery_many.id, &with_image(&format!("photo-{i}")), now)
+            .await
+            .unwrap();
+        let stored = site
+            .state
+            .files()
+            .put(bytes::Bytes::from_static(common::styled::PNG))
+            .await
+            .unwrap();
+        store
+            .add_attachment(
+                id,
+                &madang_store::NewAttachment {
+                    name: "photo.png",
+                    storage_key: &stored.key,
+                    size: stored.size,
+                    sha256: &stored.sha256,
+                    mime: "image/png",
+                    caption: "",
+                },
+                (None, "staff"),
+                now,
+            )
+            .await
+            .unwrap();
+    }
+
     let pairs = [
         ("board list", "/b/few".to_owned(), "/b/many".to_owned()),
+        ("gallery list", "/b/gfew".to_owned(), "/b/gmany".to_owned()),
         (
             "post page",
             format!("/b/few/{lonely}"),

@@ -101,6 +101,8 @@ async fn no_payload_runs_script_through_comments_names_or_menu_labels() {
                     ("excerpt_len", "200"),
                     ("page_size", "15"),
                     ("list_order", "thread"),
+                    ("list_style", "webzine"),
+                    ("home_count", "5"),
                     ("level_list", "1"),
                     ("level_read", "1"),
                     ("level_write", "2"),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use madang_core::{BoardLevels, Level, ListOrder, NewBoard};
+use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard};
 use madang_store::{ImportGroup, Imported};
 
 use crate::report::Kind;
@@ -80,6 +80,7 @@ fn board_settings(b: Row<'_>, group_id: Option<i64>) -> NewBoard {
     } else {
         0
     };
+    new.list_style = list_style(b.s("bo_skin"), new.excerpt_len > 0);
     let sort = b.s("bo_sort_field").trim().to_ascii_lowercase();
     new.list_order = match sort.as_str() {
         "wr_datetime asc" => ListOrder::DateAsc,
@@ -98,11 +99,29 @@ fn board_settings(b: Row<'_>, group_id: Option<i64>) -> NewBoard {
     new
 }
 
+/// The list style for a GnuBoard5 list skin. The stock `basic` skin is a table of titles
+/// (the "list" style), but a board that asked for list excerpts (`bo_use_list_content`)
+/// gets them, as a webzine; a custom skin gets the default look (and a note).
+fn list_style(skin: &str, excerpts: bool) -> ListStyle {
+    match ListStyle::from_gnuboard_skin(skin) {
+        Some(ListStyle::List) if excerpts => ListStyle::Webzine,
+        Some(style) => style,
+        None => ListStyle::default(),
+    }
+}
+
 /// Board settings with no Madang equivalent, worth telling the operator about.
 fn board_notes(b: Row<'_>) -> Vec<String> {
     let mut notes = Vec::new();
     let bo = b.s("bo_table");
     let set = |c: &str| b.i(c) != 0;
+    let skin = b.s("bo_skin").trim();
+    if !skin.is_empty() && ListStyle::from_gnuboard_skin(skin).is_none() {
+        notes.push(format!(
+            "board {bo}: list skin {skin:?} has no Madang equivalent; it is listed as a {}",
+            ListStyle::default().as_str()
+        ));
+    }
     if set("bo_use_category") && !b.s("bo_category_list").is_empty() {
         notes.push(format!(
             "board {bo}: categories ({}) are kept on each post; Madang has no category filter yet",
@@ -259,4 +278,18 @@ pub(super) async fn import_boards(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skins_choose_the_list_style() {
+        assert_eq!(list_style("basic", false), ListStyle::List);
+        assert_eq!(list_style("basic", true), ListStyle::Webzine);
+        assert_eq!(list_style("theme/gallery", false), ListStyle::Gallery);
+        assert_eq!(list_style("webzine", false), ListStyle::Webzine);
+        assert_eq!(list_style("our_skin", false), ListStyle::Webzine);
+    }
 }

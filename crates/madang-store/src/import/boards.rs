@@ -136,9 +136,10 @@ impl ImportSession {
             sqlx::query_as(
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
-                    level_comment, level_upload, level_download, created_at)
+                    level_comment, level_upload, level_download, created_at, list_style,
+                    home_count)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
-                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&board.slug)
@@ -156,6 +157,8 @@ impl ImportSession {
             .bind(l.upload.get())
             .bind(l.download.get())
             .bind(self.now)
+            .bind(board.list_style.as_str())
+            .bind(i64::from(board.home_count.min(madang_core::MAX_HOME_COUNT)))
             .fetch_optional(&mut **tx)
             .await?
         });
