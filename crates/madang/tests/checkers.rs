@@ -242,8 +242,29 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     // body, one from an attachment and placeholders.
     common::styled::styled_boards(&site).await;
 
+    // The demo's statement and its Korean translation.
+    let translated = site
+        .store()
+        .translation_links(jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let statement = |lang: &str| {
+        let t = translated
+            .iter()
+            .find(|t| t.lang == lang)
+            .expect("demo translation");
+        format!("/b/{}/{}", t.board_slug, t.post_id)
+    };
+    let (statement_en, statement_ko) = (statement("en"), statement("ko"));
+    let korean = translated.iter().find(|t| t.lang == "ko").unwrap();
+    let translation_form = format!(
+        "/b/{}/write?translation_of={}",
+        korean.board_slug, korean.post_id
+    );
+
     let public = [
         ("home", "/".to_owned()),
+        ("post-translated", statement_en.clone()),
         ("content-page", "/pages/about".to_owned()),
         // Oldest first (the seed's order), newest thread first, and a board with no posts.
         ("board", "/b/advocacy".to_owned()),
@@ -270,6 +291,8 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("admin-page", format!("/admin/pages/{about_id}")),
         ("write", "/b/advocacy/write".to_owned()),
         ("post-staff", with_comments),
+        ("post-translated-staff", statement_ko.clone()),
+        ("write-translation", translation_form),
     ];
     let mut pages = Vec::new();
     for (lang, prefix) in [("en", ""), ("ko", "/ko")] {
