@@ -275,6 +275,45 @@ async fn the_translated_statement_switches_between_korean_and_en() {
 }
 
 #[tokio::test]
+async fn content_pages_and_their_admin_list_link_each_language_under_its_prefix() {
+    let site = korean_first().await;
+    site.member("root", 10, true).await;
+    let root = site.login("root").await;
+    let group = site.store().groups().await.unwrap()[0].id.to_string();
+    for (lang, title) in [("en", "About us"), ("ko", "단체 소개")] {
+        let form = [
+            ("csrf", root.csrf.as_str()),
+            ("slug", "about-us"),
+            ("lang", lang),
+            ("title", title),
+            ("format", "text"),
+            ("body", title),
+            ("group", group.as_str()),
+            ("position", "99"),
+        ];
+        let saved = site.post_as("/admin/pages/new", &root, &form).await;
+        assert_eq!(saved.status, 303, "{}", saved.text());
+    }
+    assert!(
+        site.get("/pages/about-us")
+            .await
+            .text()
+            .contains("<h1>단체 소개</h1>")
+    );
+    assert!(
+        site.get("/en/pages/about-us")
+            .await
+            .text()
+            .contains("<h1>About us</h1>")
+    );
+    let list = site.get_as("/admin/pages", &root.cookie).await.text();
+    assert!(list.contains("<a href=\"/en/pages/about-us\">"), "{list}");
+    assert!(list.contains("<a href=\"/pages/about-us\">"), "{list}");
+    assert!(!list.contains("/ko/pages/"), "{list}");
+    site.finish().await;
+}
+
+#[tokio::test]
 async fn cached_pages_and_error_pages_keep_their_language() {
     let site = korean_first().await;
     // Twice each: the second answer comes from the page cache, keyed by language.
