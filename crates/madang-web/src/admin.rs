@@ -17,7 +17,7 @@ use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
 use crate::extract::{form_fields, trimmed};
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Language};
 use crate::views::SiteView;
 
 /// The admin routes.
@@ -62,7 +62,7 @@ fn number_field(fields: &[(String, String)], name: &str, max: u32) -> Result<u32
 }
 
 /// The form field of the title in one UI language (`title_ko`).
-fn title_field(lang: Lang) -> String {
+fn title_field(lang: Language) -> String {
     format!("title_{}", lang.code())
 }
 
@@ -77,7 +77,7 @@ pub(crate) fn titles_from_form(
         return Err("admin-error-title");
     }
     let mut titles = TitlesByLang::new();
-    for lang in Lang::ALL {
+    for lang in Language::ALL {
         let local = trimmed(fields, &title_field(lang));
         if !valid_title(local) {
             return Err("admin-error-local-title");
@@ -92,7 +92,7 @@ pub(crate) fn titles_from_form(
 /// The titles in each UI language as typed in a form (trimmed, empty ones kept), to show
 /// them again with a message.
 pub(crate) fn typed_titles(fields: &[(String, String)]) -> TitlesByLang {
-    Lang::ALL
+    Language::ALL
         .iter()
         .map(|lang| {
             let typed = trimmed(fields, &title_field(*lang));
@@ -103,7 +103,7 @@ pub(crate) fn typed_titles(fields: &[(String, String)]) -> TitlesByLang {
 
 /// The form's fields for the titles in each UI language, with their current values.
 pub(crate) fn title_fields(titles: &TitlesByLang) -> Vec<minijinja::Value> {
-    Lang::ALL
+    Language::ALL
         .iter()
         .map(|lang| {
             context! {

@@ -115,8 +115,12 @@ async fn list(
         .into_iter()
         .map(|p| {
             let updated = jiff::Timestamp::from_second(p.updated_at).unwrap_or_default();
+            // A page in one language is linked under that language's prefix; a page for
+            // every language under the default's (none).
+            let prefix = lang.with_code(&p.lang).map_or("", |l| l.prefix());
+            let href = format!("{prefix}/pages/{}", p.slug);
             context! {
-                id => p.id, slug => p.slug, lang => p.lang, title => p.title,
+                id => p.id, slug => p.slug, lang => p.lang, title => p.title, href => href,
                 group => p.group_id.and_then(|g| shell.group_title(g, lang)).unwrap_or_default(),
                 updated => madang_core::time::long_date(updated, zone, lang.code()),
             }

@@ -295,7 +295,7 @@ pub(crate) async fn page_cache(
         .extensions()
         .get::<Lang>()
         .copied()
-        .unwrap_or(Lang::En);
+        .unwrap_or_else(|| state.default_lang());
     // Pages carry absolute links built from the Host header when no base URL is set; the
     // host is then part of the key, so a forged Host can never fill the cache for others.
     let host = match state.config().base_url.as_deref() {

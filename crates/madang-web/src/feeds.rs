@@ -577,29 +577,27 @@ pub(crate) async fn legacy_rss(
     Ok(Redirect::permanent(&target).into_response())
 }
 
-/// `/robots.txt`: everything public may be crawled; forms, staff pages and search may not.
-pub(crate) async fn robots(origin: Origin) -> Response {
-    let body = format!(
-        "User-agent: *\n\
-         Allow: /\n\
-         Disallow: /login\n\
-         Disallow: /setup/\n\
-         Disallow: /admin/\n\
-         Disallow: /search\n\
-         Disallow: /b/*/write\n\
-         Disallow: /b/*/*/edit\n\
-         Disallow: /b/*/*/transfer\n\
-         Disallow: /ko/login\n\
-         Disallow: /ko/setup/\n\
-         Disallow: /ko/admin/\n\
-         Disallow: /ko/search\n\
-         Disallow: /ko/b/*/write\n\
-         Disallow: /ko/b/*/*/edit\n\
-         Disallow: /ko/b/*/*/transfer\n\
-         \n\
-         Sitemap: {}\n",
-        origin.url("/sitemap.xml")
-    );
+/// Addresses crawlers may not visit (forms, staff pages, search), without language prefix.
+const ROBOTS_DISALLOWED: [&str; 7] = [
+    "/login",
+    "/setup/",
+    "/admin/",
+    "/search",
+    "/b/*/write",
+    "/b/*/*/edit",
+    "/b/*/*/transfer",
+];
+
+/// `/robots.txt`: everything public may be crawled; forms, staff pages and search may not,
+/// in any UI language (each under its prefix, the default unprefixed).
+pub(crate) async fn robots(State(state): State<AppState>, origin: Origin) -> Response {
+    let mut body = String::from("User-agent: *\nAllow: /\n");
+    for lang in Lang::all(state.config().default_language) {
+        for path in ROBOTS_DISALLOWED {
+            body.push_str(&format!("Disallow: {}{path}\n", lang.prefix()));
+        }
+    }
+    body.push_str(&format!("\nSitemap: {}\n", origin.url("/sitemap.xml")));
     (
         StatusCode::OK,
         [

@@ -16,75 +16,173 @@ fluent_templates::static_loader! {
     };
 }
 
-/// A UI language. English is the default and unprefixed; Korean lives under `/ko/`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Lang {
-    #[serde(rename = "en")]
-    En,
-    #[serde(rename = "ko")]
-    Ko,
+/// A UI language itself: its code, its Fluent bundle and its path prefix when it is not the
+/// site's default. Which language is the default is site configuration (see [`Lang`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Language {
+    /// English, the default unless the site is configured otherwise.
+    #[default]
+    English,
+    /// Korean.
+    Korean,
 }
 
-impl Lang {
-    /// Every UI language, the default first.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ko];
+impl Language {
+    /// Every UI language, in a fixed order (English first); see [`Lang::all`] for the order a
+    /// site lists them in.
+    pub const ALL: [Language; 2] = [Language::English, Language::Korean];
 
-    /// The BCP 47 code, for `<html lang>`.
+    /// The BCP 47 code, for `<html lang>` and `hreflang`.
     pub fn code(self) -> &'static str {
         match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    /// The path prefix of this language's pages ("" or "/ko").
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Lang::En => "",
-            Lang::Ko => "/ko",
+            Language::English => "en",
+            Language::Korean => "ko",
         }
     }
 
     /// The UI language of a code (`en`, `ko`), if there is one.
-    pub fn from_code(code: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.code() == code)
+    pub fn from_code(code: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The path prefix this language's pages have when it is not the default (`/ko`).
+    pub fn own_prefix(self) -> &'static str {
+        match self {
+            Language::English => "/en",
+            Language::Korean => "/ko",
+        }
+    }
+
+    /// The Open Graph locale (`en_US`, `ko_KR`).
+    pub fn og_locale(self) -> &'static str {
+        match self {
+            Language::English => "en_US",
+            Language::Korean => "ko_KR",
+        }
     }
 
     /// The other UI language, for the language switch.
-    pub fn other(self) -> Lang {
+    pub fn other(self) -> Language {
         match self {
-            Lang::En => Lang::Ko,
-            Lang::Ko => Lang::En,
+            Language::English => Language::Korean,
+            Language::Korean => Language::English,
         }
     }
 
     fn id(self) -> LanguageIdentifier {
         match self {
-            Lang::En => fluent_templates::langid!("en"),
-            Lang::Ko => fluent_templates::langid!("ko"),
+            Language::English => fluent_templates::langid!("en"),
+            Language::Korean => fluent_templates::langid!("ko"),
         }
     }
 }
 
+/// The language of one request on this site: the language and the site's default, which
+/// decides the path prefix (the default is unprefixed, another language lives under
+/// `/<code>/`). Carrying the default here keeps it out of global state: every node reads it
+/// from its configuration. Serialises as its code, so templates compare `lang == 'ko'`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lang {
+    language: Language,
+    default: Language,
+}
+
+impl Lang {
+    /// `language` on a site whose default is `default`.
+    pub fn new(language: Language, default: Language) -> Lang {
+        Lang { language, default }
+    }
+
+    /// The site's default language (the unprefixed pages).
+    pub fn default_of(default: Language) -> Lang {
+        Lang::new(default, default)
+    }
+
+    /// Every UI language of a site whose default is `default`, the default first (it is the
+    /// `x-default` of `hreflang`).
+    pub fn all(default: Language) -> [Lang; 2] {
+        [
+            Lang::new(default, default),
+            Lang::new(default.other(), default),
+        ]
+    }
+
+    /// The language itself.
+    pub fn language(self) -> Language {
+        self.language
+    }
+
+    /// The site's default language.
+    pub fn site_default(self) -> Language {
+        self.default
+    }
+
+    /// Whether this is the site's default language (unprefixed).
+    pub fn is_default(self) -> bool {
+        self.language == self.default
+    }
+
+    /// The BCP 47 code, for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        self.language.code()
+    }
+
+    /// The path prefix of this language's pages: "" for the default, else `/<code>`.
+    pub fn prefix(self) -> &'static str {
+        if self.is_default() {
+            ""
+        } else {
+            self.language.own_prefix()
+        }
+    }
+
+    /// The UI language of a code (`en`, `ko`) on the same site, if there is one.
+    pub fn with_code(self, code: &str) -> Option<Lang> {
+        Language::from_code(code).map(|l| Lang::new(l, self.default))
+    }
+
+    /// The other UI language on the same site, for the language switch.
+    pub fn other(self) -> Lang {
+        Lang::new(self.language.other(), self.default)
+    }
+}
+
+impl From<Lang> for Language {
+    fn from(lang: Lang) -> Language {
+        lang.language
+    }
+}
+
+impl Serialize for Lang {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
 /// Looks up a UI string; a missing key shows the key itself (and a test catches it).
-pub fn text(lang: Lang, key: &str) -> String {
+pub fn text(lang: impl Into<Language>, key: &str) -> String {
     LOCALES
-        .try_lookup(&lang.id(), key)
+        .try_lookup(&lang.into().id(), key)
         .unwrap_or_else(|| key.to_owned())
 }
 
 /// Looks up a UI string with arguments; a missing key shows the key itself.
-pub fn text_with(lang: Lang, key: &str, args: &[(&str, FluentValue<'static>)]) -> String {
+pub fn text_with(
+    lang: impl Into<Language>,
+    key: &str,
+    args: &[(&str, FluentValue<'static>)],
+) -> String {
     try_text_with(lang, key, args).unwrap_or_else(|| key.to_owned())
 }
 
 /// Looks up a UI string with arguments; `None` if the key is missing or an argument it
 /// needs was not given.
 pub fn try_text_with(
-    lang: Lang,
+    lang: impl Into<Language>,
     key: &str,
     args: &[(&str, FluentValue<'static>)],
 ) -> Option<String> {
+    let lang = lang.into();
     if args.is_empty() {
         return LOCALES.try_lookup(&lang.id(), key);
     }
@@ -97,13 +195,14 @@ pub fn try_text_with(
 
 /// Whether a key exists in a language (for tests that every key is translated). Keys that
 /// take arguments are tried with every argument name the locale files use.
-pub fn has(lang: Lang, key: &str) -> bool {
+pub fn has(lang: impl Into<Language>, key: &str) -> bool {
     let args: Vec<(&str, FluentValue<'static>)> = [
         "n", "count", "detail", "login", "reason", "name", "size", "query", "language", "title",
     ]
     .into_iter()
     .map(|name| (name, FluentValue::from(1)))
     .collect();
+    let lang = lang.into();
     try_text_with(lang, key, &[]).is_some() || try_text_with(lang, key, &args).is_some()
 }
 
@@ -125,7 +224,7 @@ mod tests {
         assert!(en.len() > 20);
         for key in &en {
             assert!(ko.contains(key), "Korean locale lacks {key}");
-            assert!(has(Lang::Ko, key), "Korean bundle lacks {key}");
+            assert!(has(Language::Korean, key), "Korean bundle lacks {key}");
         }
         for key in &ko {
             assert!(en.contains(key), "English locale lacks {key}");
@@ -134,8 +233,42 @@ mod tests {
 
     #[test]
     fn strings_have_no_isolation_marks() {
-        assert_eq!(text(Lang::Ko, "skip-link"), "본문 바로가기");
-        let s = text_with(Lang::En, "page-n", &[("n", FluentValue::from(3))]);
+        assert_eq!(text(Language::Korean, "skip-link"), "본문 바로가기");
+        let s = text_with(Language::English, "page-n", &[("n", FluentValue::from(3))]);
         assert_eq!(s, "Page 3");
+    }
+
+    #[test]
+    fn english_first_sites_prefix_korean() {
+        let en = Lang::default_of(Language::English);
+        assert_eq!((en.code(), en.prefix()), ("en", ""));
+        let ko = en.other();
+        assert_eq!((ko.code(), ko.prefix()), ("ko", "/ko"));
+        assert_eq!(ko.other(), en);
+        assert_eq!(Lang::all(Language::English), [en, ko]);
+    }
+
+    #[test]
+    fn korean_first_sites_prefix_english() {
+        let ko = Lang::default_of(Language::Korean);
+        assert_eq!((ko.code(), ko.prefix()), ("ko", ""));
+        assert!(ko.is_default());
+        let en = ko.other();
+        assert_eq!((en.code(), en.prefix()), ("en", "/en"));
+        assert!(!en.is_default());
+        // The switch keeps the site's default.
+        assert_eq!(en.other(), ko);
+        assert_eq!(en.site_default(), Language::Korean);
+        assert_eq!(Lang::all(Language::Korean), [ko, en]);
+        assert_eq!(ko.with_code("en"), Some(en));
+        assert_eq!(ko.with_code("fr"), None);
+    }
+
+    #[test]
+    fn lang_serialises_as_its_code() {
+        let en = Lang::new(Language::English, Language::Korean);
+        assert_eq!(serde_json::to_string(&en).unwrap(), "\"en\"");
+        let value = minijinja::Value::from_serialize(en);
+        assert_eq!(value.as_str(), Some("en"));
     }
 }

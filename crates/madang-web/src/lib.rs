@@ -1,6 +1,7 @@
 //! Madang's web side: the axum router, thin handlers, templates and locales.
 //!
-//! A request passes the language prefix (`/ko/…`), then routing, then a handler that parses
+//! A request passes the language prefix (`/ko/…`, or `/en/…` on a Korean-first site), then
+//! routing, then a handler that parses
 //! input, checks permission with `madang_core::permission`, calls one store method and
 //! renders a template. Errors become translated pages in one place ([`error`]).
 
@@ -43,7 +44,7 @@ mod translations;
 mod view_counts;
 mod views;
 
-pub use i18n::Lang;
+pub use i18n::{Lang, Language};
 pub use metrics::{Metrics, metrics_app};
 pub use views::SITE_NAME as SITE_NAME_SETTING;
 
@@ -62,6 +63,10 @@ pub struct SiteConfig {
     pub base_url: Option<String>,
     /// Whether anonymous pages are kept in memory (on by default; off only to measure).
     pub page_cache: bool,
+    /// The UI language whose pages are unprefixed (English by default); the other lives under
+    /// its code (`/ko/…` or `/en/…`). Configuration rather than a database setting, so every
+    /// node of a site answers the same addresses from the same environment.
+    pub default_language: Language,
 }
 
 impl Default for SiteConfig {
@@ -73,6 +78,7 @@ impl Default for SiteConfig {
             theme_dir: None,
             base_url: None,
             page_cache: true,
+            default_language: Language::default(),
         }
     }
 }
@@ -125,6 +131,11 @@ impl AppState {
     /// Site configuration.
     pub fn config(&self) -> &SiteConfig {
         &self.inner.config
+    }
+
+    /// The site's default language, for requests that carry no language of their own.
+    pub fn default_lang(&self) -> Lang {
+        Lang::default_of(self.inner.config.default_language)
     }
 
     /// This node's page cache.
@@ -268,12 +279,15 @@ pub fn app(state: AppState) -> Router {
         ))
         .with_state(state.clone());
     // The outer router has no routes of its own: its layers run before the inner router
-    // matches, which lets the language layer strip `/ko` from the path first. Outermost
-    // first: security headers on everything, then error pages (which read the language the
-    // language layer leaves on the response), then the language layer.
+    // matches, which lets the language layer strip `/ko` (or `/en`) from the path first.
+    // Outermost first: security headers on everything, then error pages (which read the
+    // language the language layer leaves on the response), then the language layer.
     Router::new()
         .fallback_service(routes)
-        .layer(axum::middleware::from_fn(middleware::language_prefix))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config().default_language,
+            middleware::language_prefix,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state,
             middleware::render_error_pages,

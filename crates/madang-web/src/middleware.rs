@@ -1,7 +1,7 @@
 //! Layers every response passes through.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
@@ -9,7 +9,7 @@ use minijinja::context;
 use crate::AppState;
 use crate::auth::CurrentSession;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Language};
 
 /// Longest path accepted; longer ones get a 414 page.
 const MAX_PATH_BYTES: usize = 2048;
@@ -21,18 +21,29 @@ const MAX_QUERY_BYTES: usize = 8192;
 #[derive(Debug, Clone)]
 pub(crate) struct PagePath(pub String);
 
-/// Reads the language from the path (`/ko/…` is Korean, anything else English), strips the
-/// prefix so routes are written once, and records the language for handlers and, on the
-/// response, for the error layer.
-pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Response {
+/// Reads the language from the path: under a language's own prefix (`/ko/…`, or `/en/…` on
+/// a Korean-first site) the page is in that language, anything else is in the site's
+/// default. The prefix is stripped so routes are written once, and the language is recorded
+/// for handlers and, on the response, for the error layer. An address under the default
+/// language's own prefix (how links looked before the operator changed the default) is sent
+/// permanently to the unprefixed address, so old links keep working.
+pub(crate) async fn language_prefix(
+    State(default): State<Language>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let uri = request.uri().clone();
     let path = uri.path();
-    let (lang, rest) = match path.strip_prefix("/ko") {
-        Some("") => (Lang::Ko, "/"),
-        Some(rest) if rest.starts_with('/') => (Lang::Ko, rest),
-        _ => (Lang::En, path),
+    let (prefixed, rest) = match split_language(path) {
+        // `//host` after the prefix would be another site's address in a link or Location.
+        (Some(language), rest) => (
+            Some(language),
+            format!("/{}", rest.trim_start_matches(['/', '\\'])),
+        ),
+        (None, rest) => (None, rest.to_owned()),
     };
-    let page_path = PagePath(rest.to_owned());
+    let lang = Lang::new(prefixed.unwrap_or(default), default);
+    let page_path = PagePath(rest.clone());
     // A NUL byte is never part of a real address, and some databases refuse it in text.
     let has_nul = |text: &str| text.contains('\0') || text.to_ascii_lowercase().contains("%00");
     if has_nul(path) || uri.query().is_some_and(has_nul) {
@@ -44,30 +55,78 @@ pub(crate) async fn language_prefix(mut request: Request, next: Next) -> Respons
     }
     let too_long =
         path.len() > MAX_PATH_BYTES || uri.query().is_some_and(|q| q.len() > MAX_QUERY_BYTES);
-    let mut response = if too_long {
-        AppError::TooLong.into_response()
-    } else {
-        if lang == Lang::Ko {
-            let rewritten = match uri.query() {
-                Some(q) => format!("{rest}?{q}"),
-                None => rest.to_owned(),
-            };
-            match rewritten.parse::<Uri>() {
-                Ok(new_uri) => *request.uri_mut() = new_uri,
-                Err(_) => {
-                    return with_language(AppError::NotFound.into_response(), lang, page_path);
-                }
-            }
-        }
-        request.extensions_mut().insert(lang);
-        next.run(request).await
-    };
     if too_long {
         // Do not echo a huge address back into the page's links.
-        response = with_language(response, lang, PagePath("/".into()));
-        return response;
+        return with_language(
+            AppError::TooLong.into_response(),
+            lang,
+            PagePath("/".into()),
+        );
     }
+    if prefixed.is_none() {
+        request.extensions_mut().insert(lang);
+        let response = next.run(request).await;
+        return with_language(response, lang, page_path);
+    }
+    let rewritten = match uri.query() {
+        Some(q) => format!("{rest}?{q}"),
+        None => rest.clone(),
+    };
+    if lang.is_default() {
+        return with_language(
+            moved_to_unprefixed(request.method(), &rewritten),
+            lang,
+            page_path,
+        );
+    }
+    match rewritten.parse::<Uri>() {
+        Ok(new_uri) => *request.uri_mut() = new_uri,
+        Err(_) => {
+            return with_language(AppError::NotFound.into_response(), lang, page_path);
+        }
+    }
+    request.extensions_mut().insert(lang);
+    let response = next.run(request).await;
     with_language(response, lang, page_path)
+}
+
+/// The language whose own prefix `path` starts with, and the path without it (`/ko` alone
+/// is `/`); `(None, path)` when it has none.
+fn split_language(path: &str) -> (Option<Language>, &str) {
+    for language in Language::ALL {
+        match path.strip_prefix(language.own_prefix()) {
+            Some("") => return (Some(language), "/"),
+            Some(rest) if rest.starts_with('/') => return (Some(language), rest),
+            _ => {}
+        }
+    }
+    (None, path)
+}
+
+/// The permanent redirect from the default language's old prefixed address: 301 for reads,
+/// 308 for forms, so a POST stays a POST.
+fn moved_to_unprefixed(method: &Method, target: &str) -> Response {
+    let status = if method == Method::GET || method == Method::HEAD {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::PERMANENT_REDIRECT
+    };
+    // Browsers keep a 301 for good unless told otherwise; a day lets an operator who
+    // switches the default back be believed soon.
+    match HeaderValue::from_str(target) {
+        Ok(location) => (
+            status,
+            [
+                (header::LOCATION, location),
+                (
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=86400"),
+                ),
+            ],
+        )
+            .into_response(),
+        Err(_) => AppError::NotFound.into_response(),
+    }
 }
 
 fn with_language(mut response: Response, lang: Lang, path: PagePath) -> Response {
@@ -124,7 +183,7 @@ pub(crate) async fn render_error_pages(
         .extensions()
         .get::<Lang>()
         .copied()
-        .unwrap_or(Lang::En);
+        .unwrap_or_else(|| state.default_lang());
     let path = response
         .extensions()
         .get::<PagePath>()
@@ -174,4 +233,22 @@ pub(crate) async fn render_error_pages(
         Html(page),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_prefixes() {
+        assert_eq!(split_language("/ko"), (Some(Language::Korean), "/"));
+        assert_eq!(
+            split_language("/ko/b/news"),
+            (Some(Language::Korean), "/b/news")
+        );
+        assert_eq!(split_language("/en/"), (Some(Language::English), "/"));
+        assert_eq!(split_language("/kor/b"), (None, "/kor/b"));
+        assert_eq!(split_language("/b/ko"), (None, "/b/ko"));
+        assert_eq!(split_language("/"), (None, "/"));
+    }
 }

@@ -212,7 +212,13 @@ pub(crate) async fn post(
         .collect();
     let zone = &state.config().zone;
     let site = SiteView::load(&state, lang, &current).await;
-    let versions = crate::translations::post_versions(&origin.0, &board.slug, &post, &translations);
+    let versions = crate::translations::post_versions(
+        lang.site_default(),
+        &origin.0,
+        &board.slug,
+        &post,
+        &translations,
+    );
     let meta = crate::seo::post_meta(
         &state, &origin, lang, &site.name, &board, &post, &files, versions,
     );
@@ -232,7 +238,7 @@ pub(crate) async fn post(
             board => BoardView::new(&state, &board, lang).await,
             list_style => board.list_style,
             current_board => board.slug,
-            translations => crate::translations::translation_links(&translations),
+            translations => crate::translations::translation_links(lang, &translations),
             post => context! {
                 id => post.id,
                 title => post.title,

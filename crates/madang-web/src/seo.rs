@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::feeds::{Origin, public_board, rfc3339};
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Language};
 
 /// Characters of the description (search engines show about this many).
 const DESCRIPTION_CHARS: usize = 160;
@@ -39,6 +39,8 @@ pub(crate) struct PageMeta {
     /// The page's language versions when they are other pages (a post's translations);
     /// `None`: the same page in each UI language.
     pub versions: Option<Vec<(&'static str, String)>>,
+    /// The page's language on this site, whose default decides the other versions' prefixes.
+    lang: Lang,
 }
 
 impl PageMeta {
@@ -48,20 +50,18 @@ impl PageMeta {
             title,
             description,
             og_type: "website",
-            og_locale: match lang {
-                Lang::En => "en_US",
-                Lang::Ko => "ko_KR",
-            },
+            og_locale: lang.language().og_locale(),
             image: None,
             twitter_card: "summary",
             board_feed: None,
             json_ld: None,
             versions: None,
+            lang,
         }
     }
 
-    /// The same page in each UI language, for `<link rel="alternate" hreflang>`: English
-    /// unprefixed (also the `x-default`), Korean under `/ko`.
+    /// The same page in each UI language, for `<link rel="alternate" hreflang>`: the site's
+    /// default language unprefixed (also the `x-default`), the other under its prefix.
     fn alternates(&self) -> Vec<(&'static str, String)> {
         if let Some(versions) = &self.versions {
             return versions.clone();
@@ -74,7 +74,8 @@ impl PageMeta {
             .map(|i| i + scheme_end + 3)
             .unwrap_or(self.canonical.len());
         let (origin, path) = self.canonical.split_at(path_start);
-        let plain = match path.strip_prefix("/ko") {
+        // The canonical address is this page's language's; take its prefix off.
+        let plain = match path.strip_prefix(self.lang.prefix()) {
             Some("") => "/",
             Some(rest) if rest.starts_with('/') => rest,
             _ => {
@@ -85,7 +86,7 @@ impl PageMeta {
                 }
             }
         };
-        language_versions(origin, plain)
+        language_versions(self.lang.site_default(), origin, plain)
     }
 
     /// The value for the template; the JSON-LD goes in as is (it is escaped for
@@ -111,26 +112,34 @@ impl PageMeta {
     }
 }
 
-/// The addresses of one page in each UI language, for `hreflang` on pages and in the
-/// sitemap: each language under its prefix (English unprefixed, Korean under `/ko`), then
-/// the `x-default`, the default language's. `path` has no language prefix.
-pub(crate) fn language_versions(origin: &str, path: &str) -> Vec<(&'static str, String)> {
+/// The addresses of one page in each UI language of a site whose default is `default`, for
+/// `hreflang` on pages and in the sitemap: each language under its prefix (the default
+/// first, unprefixed), then the `x-default`, the default language's. `path` has no language
+/// prefix.
+pub(crate) fn language_versions(
+    default: Language,
+    origin: &str,
+    path: &str,
+) -> Vec<(&'static str, String)> {
     let url = |lang: Lang| format!("{origin}{}{path}", lang.prefix());
-    let mut versions: Vec<(&'static str, String)> =
-        Lang::ALL.iter().map(|l| (l.code(), url(*l))).collect();
-    versions.push(("x-default", url(Lang::ALL[0])));
+    let mut versions: Vec<(&'static str, String)> = Lang::all(default)
+        .iter()
+        .map(|l| (l.code(), url(*l)))
+        .collect();
+    versions.push(("x-default", url(Lang::default_of(default))));
     versions
 }
 
 /// The language versions of a translated post, for `hreflang` on its page and in the
 /// sitemap: each post (language, path without prefix) under its own language's prefix, in
-/// the site's language order, then the `x-default`: the default language's post, else the
-/// first. Posts in languages the site has no UI for are left out.
+/// the site's language order (its `default` first), then the `x-default`: the default
+/// language's post, else the first. Posts in languages the site has no UI for are left out.
 pub(crate) fn translated_versions(
+    default: Language,
     origin: &str,
     posts: &[(&str, String)],
 ) -> Vec<(&'static str, String)> {
-    let mut versions: Vec<(&'static str, String)> = Lang::ALL
+    let mut versions: Vec<(&'static str, String)> = Lang::all(default)
         .iter()
         .filter_map(|l| {
             posts

@@ -2,9 +2,9 @@
 //! follows the feeds' rule (see [`crate::feeds`]): only what an anonymous reader may see.
 //!
 //! Every page is listed in each UI language, and each entry names all of the page's
-//! language versions with `xhtml:link rel="alternate" hreflang` (English unprefixed and the
-//! `x-default`, Korean under `/ko`), as Google documents for sitemaps: every version its
-//! own `<url>`, each listing every version including itself. The pages' own
+//! language versions with `xhtml:link rel="alternate" hreflang` (the site's default language
+//! unprefixed and the `x-default`, the other under its prefix), as Google documents for
+//! sitemaps: every version its own `<url>`, each listing every version including itself. The pages' own
 //! `<link rel="alternate" hreflang>` come from the same function ([`language_versions`]).
 
 use std::collections::HashMap;
@@ -21,13 +21,13 @@ use quick_xml::events::{BytesDecl, Event};
 use crate::AppState;
 use crate::error::AppError;
 use crate::feeds::{Origin, public_board, rfc3339, text, xml_chars, xml_response};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Language};
 use crate::seo::{language_versions, translated_versions};
 
 /// URLs one sitemap file may hold (sitemaps.org protocol 0.9).
 const SITEMAP_MAX_URLS: usize = 50_000;
 /// Pages one sitemap file may hold: each is listed once per UI language.
-const SITEMAP_MAX_PAGES: usize = SITEMAP_MAX_URLS / Lang::ALL.len();
+const SITEMAP_MAX_PAGES: usize = SITEMAP_MAX_URLS / Language::ALL.len();
 /// Posts read per query while the sitemap is built.
 const SITEMAP_BATCH: u32 = 1_000;
 
@@ -42,6 +42,7 @@ pub(crate) async fn sitemap(
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
     let zone = &state.config().zone;
+    let default = state.config().default_language;
     let translated = Translated::load(&state, &origin, now).await?;
     // (path without the language prefix, last change)
     let mut urls: Vec<(String, Option<Timestamp>)> = vec![("/".to_owned(), None)];
@@ -86,7 +87,7 @@ pub(crate) async fn sitemap(
         if urls.len() >= SITEMAP_MAX_PAGES {
             tracing::warn!(
                 "the sitemap is full ({SITEMAP_MAX_PAGES} pages in {} languages); later posts are left out",
-                Lang::ALL.len()
+                Language::ALL.len()
             );
             break;
         }
@@ -104,7 +105,7 @@ pub(crate) async fn sitemap(
             Timestamp::from_second(page.updated_at).ok(),
         ));
     }
-    let xml = write_sitemap(zone, &origin, &urls, &translated)
+    let xml = write_sitemap(zone, default, &origin, &urls, &translated)
         .map_err(|e| AppError::Internal(format!("writing the sitemap: {e}")))?;
     Ok(xml_response("application/xml; charset=utf-8", xml))
 }
@@ -122,10 +123,11 @@ struct Translated {
 
 impl Translated {
     async fn load(state: &AppState, origin: &Origin, now: Timestamp) -> Result<Self, AppError> {
+        let default = state.config().default_language;
         let links = state.store().translation_links(now).await?;
         let mut groups: HashMap<i64, Vec<(&str, String)>> = HashMap::new();
         for link in &links {
-            if Lang::from_code(&link.lang).is_some() {
+            if Language::from_code(&link.lang).is_some() {
                 groups.entry(link.group_id).or_default().push((
                     link.lang.as_str(),
                     format!("/b/{}/{}", link.board_slug, link.post_id),
@@ -134,10 +136,11 @@ impl Translated {
         }
         let mut by_path = HashMap::new();
         for posts in groups.values().filter(|posts| posts.len() > 1) {
-            let versions = translated_versions(&origin.0, posts);
+            let versions = translated_versions(default, &origin.0, posts);
             for (lang, path) in posts {
-                let own =
-                    Lang::from_code(lang).map(|l| format!("{}{}{path}", origin.0, l.prefix()));
+                let own = Lang::default_of(default)
+                    .with_code(lang)
+                    .map(|l| format!("{}{}{path}", origin.0, l.prefix()));
                 if let Some(own) = own {
                     by_path.insert(path.clone(), (own, versions.clone()));
                 }
@@ -152,6 +155,7 @@ impl Translated {
 /// translated post once, with its translations.
 fn write_sitemap(
     zone: &TimeZone,
+    default: Language,
     origin: &Origin,
     pages: &[(String, Option<Timestamp>)],
     translated: &Translated,
@@ -166,11 +170,11 @@ fn write_sitemap(
                 let (locs, versions) = match translated.by_path.get(path) {
                     Some((own, versions)) => (vec![own.clone()], versions.clone()),
                     None => {
-                        let versions = language_versions(&origin.0, path);
+                        let versions = language_versions(default, &origin.0, path);
                         // One per language; the x-default repeats one.
                         let locs = versions
                             .iter()
-                            .take(Lang::ALL.len())
+                            .take(Language::ALL.len())
                             .map(|(_, loc)| loc.clone())
                             .collect();
                         (locs, versions)

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::error::AppError;
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Language};
 
 #[derive(RustEmbed)]
 #[folder = "../../themes/default/"]
@@ -128,10 +128,13 @@ fn escape_html(
 
 /// `t("key", name=value, …)` in templates: the UI string in the page's language.
 fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String, TemplateError> {
-    let lang = match state.lookup("lang").as_ref().and_then(Value::as_str) {
-        Some("ko") => Lang::Ko,
-        _ => Lang::En,
-    };
+    // Only the language matters for the strings, not which one is the site's default.
+    let lang = state
+        .lookup("lang")
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(Language::from_code)
+        .unwrap_or_default();
     let mut args: Vec<(&str, FluentValue<'static>)> = Vec::new();
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::CurrentSession;
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts, field, form_fields, path_id};
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, Language};
 
 /// The translations of `post` this viewer may read: on boards they may read, in the site's
 /// UI languages.
@@ -32,7 +32,7 @@ pub(crate) async fn readable_translations(
     let shell = state.shell().await;
     Ok(found
         .into_iter()
-        .filter(|t| Lang::from_code(&t.lang).is_some())
+        .filter(|t| Language::from_code(&t.lang).is_some())
         .filter(|t| {
             shell
                 .board(&t.board_slug)
@@ -59,6 +59,7 @@ pub(crate) fn post_switch_path(
 /// The `hreflang` versions of a translated post (`None` for one without translations, or
 /// without a language of its own): each language's post under that language's prefix.
 pub(crate) fn post_versions(
+    default: Language,
     origin: &str,
     board_slug: &str,
     post: &Post,
@@ -67,7 +68,7 @@ pub(crate) fn post_versions(
     let own = post
         .lang
         .as_deref()
-        .filter(|l| Lang::from_code(l).is_some())?;
+        .filter(|l| Language::from_code(l).is_some())?;
     if translations.is_empty() {
         return None;
     }
@@ -78,15 +79,16 @@ pub(crate) fn post_versions(
             format!("/b/{}/{}", t.board_slug, t.post_id),
         ));
     }
-    Some(crate::seo::translated_versions(origin, &posts))
+    Some(crate::seo::translated_versions(default, origin, &posts))
 }
 
-/// The translation links for the template, each named and titled in its own language.
-pub(crate) fn translation_links(translations: &[Translation]) -> Vec<Value> {
+/// The translation links for the template, each named and titled in its own language and
+/// under its prefix on the site of `ui`.
+pub(crate) fn translation_links(ui: Lang, translations: &[Translation]) -> Vec<Value> {
     translations
         .iter()
         .filter_map(|t| {
-            let lang = Lang::from_code(&t.lang)?;
+            let lang = ui.with_code(&t.lang)?;
             Some(context! {
                 lang => lang.code(),
                 name => i18n::text(lang, "language-name"),
@@ -111,10 +113,13 @@ pub(crate) fn translation_offers(
     };
     let mut members: Vec<Option<&str>> = vec![Some(own)];
     members.extend(translations.iter().map(|t| Some(t.lang.as_str())));
-    let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+    let codes: Vec<&str> = Lang::all(ui.site_default())
+        .iter()
+        .map(|l| l.code())
+        .collect();
     missing_languages(&members, &codes)
         .into_iter()
-        .filter_map(Lang::from_code)
+        .filter_map(|code| ui.with_code(code))
         .map(|lang| {
             context! {
                 lang => lang.code(),
@@ -260,15 +265,30 @@ mod tests {
 
     #[test]
     fn the_switch_lands_on_the_translation_or_the_board() {
+        let english = Lang::default_of(Language::English);
+        let korean = english.other();
         let ko = [translation(9, "seongmyeong", "ko")];
         assert_eq!(
-            post_switch_path(Lang::En, "news", &ko),
+            post_switch_path(english, "news", &ko),
             "/ko/b/seongmyeong/9"
         );
-        assert_eq!(post_switch_path(Lang::En, "news", &[]), "/ko/b/news");
+        assert_eq!(post_switch_path(english, "news", &[]), "/ko/b/news");
         let en = [translation(3, "news", "en")];
-        assert_eq!(post_switch_path(Lang::Ko, "seongmyeong", &en), "/b/news/3");
+        assert_eq!(post_switch_path(korean, "seongmyeong", &en), "/b/news/3");
         // A Korean translation does not answer the switch from Korean.
-        assert_eq!(post_switch_path(Lang::Ko, "news", &ko), "/b/news");
+        assert_eq!(post_switch_path(korean, "news", &ko), "/b/news");
+    }
+
+    #[test]
+    fn on_a_korean_first_site_the_switch_lands_under_en() {
+        let korean = Lang::default_of(Language::Korean);
+        let en = [translation(3, "news", "en")];
+        assert_eq!(post_switch_path(korean, "seongmyeong", &en), "/en/b/news/3");
+        let ko = [translation(9, "seongmyeong", "ko")];
+        assert_eq!(
+            post_switch_path(korean.other(), "news", &ko),
+            "/b/seongmyeong/9"
+        );
+        assert_eq!(post_switch_path(korean, "news", &[]), "/en/b/news");
     }
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use madang_web::Language;
 use serde::Deserialize;
 
 /// Options every command takes.
@@ -20,6 +21,44 @@ pub struct SiteArgs {
     /// variables) or a folder (default: files/ in the data folder).
     #[arg(long, env = "MADANG_STORAGE", global = true)]
     pub storage: Option<String>,
+}
+
+/// The `serve --default-language` values; clap refuses any other with the list of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum DefaultLanguage {
+    /// English unprefixed, Korean under /ko/.
+    #[default]
+    En,
+    /// Korean unprefixed, English under /en/.
+    Ko,
+}
+
+impl From<DefaultLanguage> for Language {
+    fn from(value: DefaultLanguage) -> Language {
+        match value {
+            DefaultLanguage::En => Language::English,
+            DefaultLanguage::Ko => Language::Korean,
+        }
+    }
+}
+
+impl std::fmt::Display for DefaultLanguage {
+    // `default_value_t` shows the default in `--help` through this.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = self.to_possible_value().expect("no value is skipped");
+        f.write_str(value.get_name())
+    }
+}
+
+/// What `serve` takes beyond the options every command takes (flags or environment).
+#[derive(Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    pub listen: Option<String>,
+    /// The address of the sign-in-free `/metrics`.
+    pub metrics_listen: Option<String>,
+    /// The UI language whose pages are unprefixed.
+    pub default_language: Language,
 }
 
 /// `madang.toml` in the data folder. Every key is optional.
@@ -59,6 +98,8 @@ pub struct Config {
     pub base_url: Option<String>,
     pub metrics_listen: Option<String>,
     pub page_cache: bool,
+    /// The UI language whose pages are unprefixed (only `serve` sets it).
+    pub default_language: Language,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -69,15 +110,21 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 impl Config {
     /// Resolves the configuration; `listen` is the `serve` flag (or environment) if given.
     pub fn resolve(args: &SiteArgs, listen: Option<String>) -> Result<Config> {
-        Config::resolve_serve(args, listen, None)
+        let serve = ServeArgs {
+            listen,
+            ..ServeArgs::default()
+        };
+        Config::resolve_serve(args, serve)
     }
 
-    /// Resolves the configuration of `serve`, whose flags can also name the metrics address.
-    pub fn resolve_serve(
-        args: &SiteArgs,
-        listen: Option<String>,
-        metrics_listen: Option<String>,
-    ) -> Result<Config> {
+    /// Resolves the configuration of `serve`, whose flags can also name the metrics address
+    /// and the default language.
+    pub fn resolve_serve(args: &SiteArgs, serve: ServeArgs) -> Result<Config> {
+        let ServeArgs {
+            listen,
+            metrics_listen,
+            default_language,
+        } = serve;
         let data_dir = args
             .data_dir
             .clone()
@@ -150,6 +197,7 @@ impl Config {
         };
         Ok(Config {
             page_cache,
+            default_language,
             storage,
             database_pool: file.database_pool,
             base_url,
@@ -194,6 +242,7 @@ impl Config {
             theme_dir: Some(self.theme_dir()),
             base_url: self.base_url.clone(),
             page_cache: self.page_cache,
+            default_language: self.default_language,
         }
     }
 }

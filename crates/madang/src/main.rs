@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use madang::config::{Config, SiteArgs};
+use madang::config::{Config, DefaultLanguage, ServeArgs, SiteArgs};
 use madang::demo;
 use madang_files::Files;
 use madang_store::Store;
@@ -36,6 +36,10 @@ enum Command {
         /// administrator.)
         #[arg(long, env = "MADANG_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+        /// The UI language whose pages are unprefixed: `en` (Korean under /ko/) or `ko`
+        /// (English under /en/). Every node of a site must use the same.
+        #[arg(long, env = "MADANG_DEFAULT_LANGUAGE", value_enum, default_value_t)]
+        default_language: DefaultLanguage,
     },
     /// List problems in the site's data without changing anything: schema version, database
     /// consistency, files the posts refer to that storage lacks.
@@ -136,7 +140,15 @@ async fn main() -> Result<()> {
             listen,
             demo,
             metrics_listen,
-        } => serve(&cli.site, listen, metrics_listen, demo).await,
+            default_language,
+        } => {
+            let serve_args = ServeArgs {
+                listen,
+                metrics_listen,
+                default_language: default_language.into(),
+            };
+            serve(&cli.site, serve_args, demo).await
+        }
         Command::User { action } => user(&cli.site, action).await,
         Command::Reindex { all } => reindex(&cli.site, all).await,
         Command::Check => check(&cli.site).await,
@@ -227,14 +239,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(
-    site: &SiteArgs,
-    listen: Option<String>,
-    metrics_listen: Option<String>,
-    with_demo: bool,
-) -> Result<()> {
+async fn serve(site: &SiteArgs, serve_args: ServeArgs, with_demo: bool) -> Result<()> {
     let started = std::time::Instant::now();
-    let config = Config::resolve_serve(site, listen, metrics_listen)?;
+    let config = Config::resolve_serve(site, serve_args)?;
     let addr: SocketAddr = config
         .listen
         .parse()

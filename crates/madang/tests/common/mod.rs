@@ -68,6 +68,11 @@ fn unique(prefix: &str) -> String {
 impl TestSite {
     /// An empty site (no administrator, no boards).
     pub async fn empty() -> TestSite {
+        TestSite::with_config(SiteConfig::default()).await
+    }
+
+    /// An empty site with this configuration; its theme folder is the test's own.
+    pub async fn with_config(config: SiteConfig) -> TestSite {
         // Errors the site logs show up beside a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -98,7 +103,7 @@ impl TestSite {
         let files = Files::local(&dir.join("files")).unwrap();
         let config = SiteConfig {
             theme_dir: Some(dir.join("theme")),
-            ..SiteConfig::default()
+            ..config
         };
         let state = AppState::new(store, files, config);
         let app = madang_web::app(state.clone());
@@ -112,7 +117,12 @@ impl TestSite {
 
     /// The seed's demo site.
     pub async fn demo() -> TestSite {
-        let site = TestSite::empty().await;
+        TestSite::demo_with_config(SiteConfig::default()).await
+    }
+
+    /// The seed's demo site with this configuration.
+    pub async fn demo_with_config(config: SiteConfig) -> TestSite {
+        let site = TestSite::with_config(config).await;
         madang::demo::install(site.store(), site.state.files(), CopyLineLanguage::Korean)
             .await
             .expect("install the demo");
