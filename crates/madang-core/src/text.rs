@@ -8,6 +8,32 @@ use unicode_segmentation::UnicodeSegmentation;
 /// The mark appended to a cut title or excerpt, as GnuBoard5 does.
 pub const ELLIPSIS: &str = "…";
 
+/// Characters of a post's plain text kept as its lead (the store keeps one more, so a lead
+/// that was cut shows it): what list excerpts of up to [`LEAD_EXCERPT_MAX`] read instead
+/// of the whole body.
+pub const LEAD_CHARS: usize = 300;
+/// The longest excerpt cut from a lead rather than from the whole text. Below
+/// [`LEAD_CHARS`] so that characters written as several code points (jamo, combining
+/// marks) still leave a lead long enough for the cut.
+pub const LEAD_EXCERPT_MAX: usize = 250;
+
+/// An excerpt of at most `max` characters from `text`, which may be a post's lead (its
+/// first `LEAD_CHARS + 1` characters) rather than the whole text: a lead longer than
+/// `LEAD_CHARS` was cut, so its excerpt ends with "…" even when the lead itself fits.
+pub fn cut_excerpt(text: &str, max: usize) -> String {
+    let excerpt = cut(text, max);
+    if max == 0
+        || max > LEAD_EXCERPT_MAX
+        || excerpt.len() != text.len()
+        || text.chars().count() <= LEAD_CHARS
+    {
+        return excerpt;
+    }
+    let mut out = text.trim_end().to_owned();
+    out.push_str(ELLIPSIS);
+    out
+}
+
 /// Cuts `text` to at most `max` characters and appends "…" when anything was removed.
 ///
 /// `max == 0` means "no limit". Trailing whitespace before the ellipsis is removed so the
@@ -235,6 +261,25 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn excerpts_from_leads_match_excerpts_from_whole_texts() {
+        let whole: String = "북한 인권 Human rights ".repeat(60);
+        let lead: String = whole.chars().take(LEAD_CHARS + 1).collect();
+        for max in [1, 10, 100, 200, LEAD_EXCERPT_MAX] {
+            assert_eq!(cut_excerpt(&lead, max), cut(&whole, max), "{max}");
+        }
+        // A short text is its own lead: nothing cut, no ellipsis.
+        assert_eq!(cut_excerpt("짧은 글", 200), "짧은 글");
+        // A cut lead of 301 characters that are fewer graphemes than the excerpt (each
+        // syllable written as two jamo) still shows that the text goes on.
+        let jamo: String = "\u{1100}\u{1161}".repeat(151);
+        let lead: String = jamo.chars().take(LEAD_CHARS + 1).collect();
+        assert!(cut_excerpt(&lead, 200).ends_with(ELLIPSIS));
+        assert_eq!(cut_excerpt(&jamo[..6], 200), jamo[..6]);
+        // Longer excerpts come from whole texts and are cut as always.
+        assert_eq!(cut_excerpt(&whole, 400), cut(&whole, 400));
+    }
 
     #[test]
     fn cuts_the_seed_titles_exactly() {

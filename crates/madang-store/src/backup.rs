@@ -24,6 +24,10 @@ use sqlx::{Connection, Row as _};
 
 use crate::{Db, Result, Store, StoreError};
 
+/// Tables of data derived from other tables and kept by triggers (`post_leads`, from each
+/// post's body): left out of backups, rebuilt as the rows they derive from are restored.
+const DERIVED_TABLES: &[&str] = &["post_leads"];
+
 /// One row: column name → value (number, string, boolean or null).
 pub type Row = Map<String, Value>;
 
@@ -214,6 +218,7 @@ async fn sqlite_tables(conn: &mut SqliteConnection) -> Result<Vec<Table>> {
     for (name, _) in &all {
         let internal = name.starts_with("sqlite_")
             || name.starts_with("_sqlx")
+            || DERIVED_TABLES.contains(&name.as_str())
             || virtuals
                 .iter()
                 .any(|v| name == v || name.starts_with(&format!("{v}_")));
@@ -281,7 +286,7 @@ async fn pg_tables(conn: &mut PgConnection) -> Result<Vec<Table>> {
     .await?;
     let mut tables = Vec::new();
     for (name,) in names {
-        if name.starts_with("_sqlx") {
+        if name.starts_with("_sqlx") || DERIVED_TABLES.contains(&name.as_str()) {
             continue;
         }
         let quoted = ident(&name)?;

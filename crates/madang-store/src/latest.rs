@@ -26,7 +26,7 @@ struct LatestRow {
 /// each in the board's order and cut to `count` by the board's list index. No body is
 /// read (the "list" columns): the home page shows titles and dates.
 fn board_members(board: &Board, index: usize, postgres: bool) -> [String; 2] {
-    let columns = list_columns(ListStyle::List, postgres);
+    let columns = list_columns(ListStyle::List, postgres, 0);
     let order = order_by(board.list_order);
     let key = sort_key(board.list_order);
     // Parameters: $1 is the time, then a board id and a count per board.

@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use jiff::Timestamp;
 use madang_core::list_image::first_image_src;
+use madang_core::text::LEAD_EXCERPT_MAX;
 use madang_core::{Board, ListImages, ListOrder, ListStyle, PostSummary};
 
 use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, order_by};
@@ -76,9 +77,18 @@ impl From<ListRow> for PostSummary {
 ///   `<img` so little is copied out. Secret posts get no picture: their body is not the
 ///   reader's to see. The first image attachment is a subquery on `attachments_by_post`,
 ///   like the attachment count, so a gallery page runs no more statements than a list.
-pub(crate) fn list_columns(style: ListStyle, postgres: bool) -> String {
+///
+/// A webzine board whose excerpts fit in a lead (`excerpt_chars` up to
+/// `LEAD_EXCERPT_MAX`) reads each post's lead (migration 0016) rather than its whole text;
+/// the whole text stays the fallback should a lead be missing.
+pub(crate) fn list_columns(style: ListStyle, postgres: bool, excerpt_chars: u32) -> String {
     let without_text = || SUMMARY_COLUMNS.replacen("p.body_text", "'' AS body_text", 1);
     match style {
+        ListStyle::Webzine if excerpt_chars as usize <= LEAD_EXCERPT_MAX => SUMMARY_COLUMNS.replacen(
+            "p.body_text",
+            "COALESCE((SELECT l.lead FROM post_leads l WHERE l.post_id = p.id), p.body_text) AS body_text",
+            1,
+        ),
         ListStyle::Webzine => SUMMARY_COLUMNS.to_owned(),
         ListStyle::List => without_text(),
         ListStyle::Gallery => {
@@ -146,7 +156,7 @@ impl Store {
     ) -> Result<BoardPage> {
         let page = page.max(1);
         let order = order_by(board.list_order);
-        let columns = list_columns(style, matches!(self.db, Db::Postgres(_)));
+        let columns = list_columns(style, matches!(self.db, Db::Postgres(_)), board.excerpt_len);
         let pinned_sql = format!(
             "SELECT {columns} FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
              AND p.pinned = TRUE ORDER BY {order}"
@@ -276,10 +286,10 @@ mod tests {
 
     #[test]
     fn only_webzine_lists_read_the_plain_text() {
-        assert!(list_columns(ListStyle::Webzine, false).contains("p.body_text"));
+        assert!(list_columns(ListStyle::Webzine, false, 500).contains("p.body_text"));
         for postgres in [false, true] {
             for style in [ListStyle::List, ListStyle::Gallery] {
-                let columns = list_columns(style, postgres);
+                let columns = list_columns(style, postgres, 200);
                 assert!(!columns.contains("p.body_text"), "{columns}");
                 assert!(columns.contains("'' AS body_text"), "{columns}");
             }
@@ -288,9 +298,9 @@ mod tests {
 
     #[test]
     fn only_gallery_lists_read_the_html() {
-        assert!(!list_columns(ListStyle::List, false).contains("body_html"));
-        assert!(!list_columns(ListStyle::Webzine, true).contains("body_html"));
-        assert!(list_columns(ListStyle::Gallery, false).contains("instr(p.body_html"));
-        assert!(list_columns(ListStyle::Gallery, true).contains("strpos(p.body_html"));
+        assert!(!list_columns(ListStyle::List, false, 200).contains("body_html"));
+        assert!(!list_columns(ListStyle::Webzine, true, 200).contains("body_html"));
+        assert!(list_columns(ListStyle::Gallery, false, 200).contains("instr(p.body_html"));
+        assert!(list_columns(ListStyle::Gallery, true, 200).contains("strpos(p.body_html"));
     }
 }

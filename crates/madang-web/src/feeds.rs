@@ -111,6 +111,9 @@ async fn newest_posts(
     let mut by_date = board.clone();
     by_date.list_order = ListOrder::DateDesc;
     by_date.page_size = limit.max(1) as u32;
+    // Feeds cut their own, longer excerpts: the whole text, whatever the board shows.
+    by_date.list_style = madang_core::ListStyle::Webzine;
+    by_date.excerpt_len = FEED_EXCERPT as u32;
     let mut posts: Vec<PostSummary> = Vec::new();
     let mut unpinned = 0;
     let mut page_no = 1;

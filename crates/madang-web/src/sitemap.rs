@@ -59,6 +59,8 @@ pub(crate) async fn sitemap(
         let mut by_date = board.clone();
         by_date.list_order = ListOrder::DateDesc;
         by_date.page_size = SITEMAP_BATCH;
+        // Addresses and dates only: no body is read.
+        by_date.list_style = madang_core::ListStyle::List;
         let mut board_latest: Option<Timestamp> = None;
         let mut page_no = 1;
         'pages: loop {

@@ -2,7 +2,7 @@
 
 use madang_core::download::human_size;
 use madang_core::list_image::on_site_src;
-use madang_core::text::cut;
+use madang_core::text::{cut, cut_excerpt};
 use madang_core::time::{iso, long_date};
 use madang_core::{Attachment, Board, PostSummary};
 use serde::Serialize;
@@ -176,7 +176,8 @@ impl PostItemView {
             excerpt: if board.excerpt_len == 0 || post.secret {
                 String::new()
             } else {
-                cut(&post.body_text, board.excerpt_len as usize)
+                // The store gives a lead rather than the whole text when the excerpt fits.
+                cut_excerpt(&post.body_text, board.excerpt_len as usize)
             },
             date: long_date(post.published_at, zone, lang.code()),
             date_iso: iso(post.published_at, zone),
