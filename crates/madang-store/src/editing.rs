@@ -181,6 +181,9 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             let (board_id, status, title) = row.ok_or(StoreError::NotFound)?;
+            // A deleted post leaves its translations: they stop linking to it, their
+            // language is free again, and a restore brings it back on its own.
+            crate::translations::leave_group_in_tx!(tx, post_id);
             if status == "published" {
                 sqlx::query("UPDATE boards SET post_count = post_count - 1 WHERE id = $1")
                     .bind(board_id)

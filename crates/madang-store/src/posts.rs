@@ -93,7 +93,7 @@ pub(crate) struct PostRow {
     created_at: i64,
     published_at: i64,
     updated_at: i64,
-    translation_group: Option<i64>,
+    pub(crate) translation_group: Option<i64>,
 }
 
 impl From<PostRow> for Post {
@@ -625,6 +625,20 @@ impl Store {
                 new_ids.push(new_id);
             }
             if req.transfer == Transfer::Move {
+                // The (first) moved post takes the source's place among its translations;
+                // the source leaves first, so the group never holds two posts of a language.
+                if let (Some(group), Some(&moved)) = (source.translation_group, new_ids.first()) {
+                    sqlx::query("UPDATE posts SET translation_group = NULL WHERE id = $1")
+                        .bind(req.post_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("UPDATE posts SET translation_group = $1 WHERE id = $2")
+                        .bind(group)
+                        .bind(moved)
+                        .execute(&mut *tx)
+                        .await?;
+                    crate::translations::settle_group_in_tx!(tx, group);
+                }
                 sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2")
                     .bind(req.at.as_second())
                     .bind(req.post_id)

@@ -10,6 +10,8 @@ use crate::audit::{Actor, audit};
 use crate::editing::ActorRef;
 use crate::posts::VISIBLE;
 use crate::settings::bump_generation;
+use madang_core::translation::TranslationError;
+
 use crate::{Result, Store, StoreError, on_db};
 
 /// One of a post's translations, as its page links to it.
@@ -75,10 +77,76 @@ macro_rules! link_in_tx {
         .bind(group_a)
         .bind(group_b)
         .execute(&mut *$tx)
-        .await?;
+        .await
+        .map_err($crate::translations::language_taken_on_conflict)?;
     }};
 }
 pub(crate) use link_in_tx;
+
+/// Takes post `$post` (an id) out of its translation group inside the caller's
+/// transaction, then settles the group (see [`settle_group_in_tx`]). Evaluates to the
+/// group key it left, if it had one.
+macro_rules! leave_group_in_tx {
+    ($tx:expr, $post:expr) => {{
+        let post: i64 = $post;
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT translation_group FROM posts WHERE id = $1")
+                .bind(post)
+                .fetch_optional(&mut *$tx)
+                .await?;
+        let group = row.and_then(|r| r.0);
+        if let Some(group) = group {
+            sqlx::query("UPDATE posts SET translation_group = NULL WHERE id = $1")
+                .bind(post)
+                .execute(&mut *$tx)
+                .await?;
+            $crate::translations::settle_group_in_tx!($tx, group);
+        }
+        group
+    }};
+}
+pub(crate) use leave_group_in_tx;
+
+/// Keeps a group whose membership changed well-formed: a group of one post dissolves, and a
+/// group whose key was the id of a post that left takes the smallest member id as its key.
+/// A key is thus always the id of a member, so a post outside every group can lend its own
+/// id to a new group without meeting an old one.
+macro_rules! settle_group_in_tx {
+    ($tx:expr, $group:expr) => {{
+        let group: i64 = $group;
+        let (left, first, keeps_key): (i64, Option<i64>, i64) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(id), COUNT(CASE WHEN id = $1 THEN 1 END)
+             FROM posts WHERE translation_group = $1",
+        )
+        .bind(group)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if left < 2 {
+            sqlx::query("UPDATE posts SET translation_group = NULL WHERE translation_group = $1")
+                .bind(group)
+                .execute(&mut *$tx)
+                .await?;
+        } else if keeps_key == 0 {
+            sqlx::query("UPDATE posts SET translation_group = $2 WHERE translation_group = $1")
+                .bind(group)
+                .bind(first)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use settle_group_in_tx;
+
+/// A link that would put two posts of one language in a group, caught by the database's
+/// unique index (two links racing each other): reported as the rule's own refusal.
+pub(crate) fn language_taken_on_conflict(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Translation(TranslationError::LanguageTaken(String::new()))
+        }
+        _ => StoreError::Database(e),
+    }
+}
 
 impl Store {
     /// The published, non-secret translations of `post` (itself left out), by language.
@@ -101,6 +169,24 @@ impl Store {
                 .bind(post.id)
                 .fetch_all(pool)
                 .await?
+        });
+        Ok(rows)
+    }
+
+    /// The posts of `post_id`'s translation group (itself included; itself alone when it
+    /// has none), as (post id, board id, author id): staff must be able to edit each of them
+    /// to link the group to another.
+    pub async fn translation_members(&self, post_id: i64) -> Result<Vec<(i64, i64, Option<i64>)>> {
+        let rows = on_db!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, board_id, author_id FROM posts
+                 WHERE id = $1 OR translation_group =
+                    (SELECT translation_group FROM posts WHERE id = $1)
+                 ORDER BY id",
+            )
+            .bind(post_id)
+            .fetch_all(pool)
+            .await?
         });
         Ok(rows)
     }
@@ -185,30 +271,8 @@ impl Store {
         let target = format!("post:{post_id}");
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let group: Option<(Option<i64>,)> =
-                sqlx::query_as("SELECT translation_group FROM posts WHERE id = $1")
-                    .bind(post_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((Some(group),)) = group else {
+            if leave_group_in_tx!(tx, post_id).is_none() {
                 return Err(StoreError::NotFound);
-            };
-            sqlx::query("UPDATE posts SET translation_group = NULL WHERE id = $1")
-                .bind(post_id)
-                .execute(&mut *tx)
-                .await?;
-            let (left,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM posts WHERE translation_group = $1")
-                    .bind(group)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if left < 2 {
-                sqlx::query(
-                    "UPDATE posts SET translation_group = NULL WHERE translation_group = $1",
-                )
-                .bind(group)
-                .execute(&mut *tx)
-                .await?;
             }
             audit!(
                 tx,

@@ -234,7 +234,7 @@ pub(crate) async fn post(
         "post.html",
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
-            switch_path => crate::translations::post_switch_path(lang, &board.slug, &translations),
+            switch_path => crate::translations::post_switch_path(lang, &board.slug, (post.id, post.lang.as_deref()), &translations),
             board => BoardView::new(&state, &board, lang).await,
             list_style => board.list_style,
             current_board => board.slug,

@@ -126,7 +126,22 @@ struct Translated {
 impl Translated {
     async fn load(state: &AppState, origin: &Origin, now: Timestamp) -> Result<Self, AppError> {
         let default = state.config().default_language;
-        let links = state.store().translation_links(now).await?;
+        let public: Vec<String> = state
+            .store()
+            .boards()
+            .await?
+            .into_iter()
+            .filter(public_board)
+            .map(|b| b.slug)
+            .collect();
+        // Only translations guests may read: the sitemap is for everyone.
+        let links: Vec<_> = state
+            .store()
+            .translation_links(now)
+            .await?
+            .into_iter()
+            .filter(|l| public.contains(&l.board_slug))
+            .collect();
         let mut groups: HashMap<i64, Vec<(&str, String)>> = HashMap::new();
         for link in &links {
             if Language::from_code(&link.lang).is_some() {

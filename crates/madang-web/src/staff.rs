@@ -163,13 +163,14 @@ async fn write_page(
 ) -> Result<Response, AppError> {
     let site = SiteView::load(state, lang, current).await;
     let viewer = current.viewer();
-    let translation_of = match form.translation_of {
-        Some(id) => state
-            .store()
-            .post_for_staff(board.id, id)
-            .await?
-            .map(|(source, _)| crate::translations::source_view(lang, &source)),
-        None => None,
+    // Named only to those who may translate it (a refused or tampered number names nothing),
+    // and only on a new post's form.
+    let translation_of = match (form.translation_of, post_id) {
+        (Some(id), None) => crate::translations::translation_source(state, &viewer, board, id)
+            .await
+            .ok()
+            .map(|source| crate::translations::source_view(lang, &source)),
+        _ => None,
     };
     let action = match post_id {
         Some(id) => format!("{}/b/{}/{}/edit", lang.prefix(), board.slug, id),

@@ -44,12 +44,19 @@ pub(crate) async fn readable_translations(
 /// Where the language switch of a post page leads: the post's translation in the other
 /// language, else that language's list of the same board (an untranslated post would
 /// otherwise show the same text under the other language's menus).
+///
+/// `post` is the post's (id, language): a post shown under the other language's menus
+/// switches to itself under its own.
 pub(crate) fn post_switch_path(
     lang: Lang,
     board_slug: &str,
+    post: (i64, Option<&str>),
     translations: &[Translation],
 ) -> String {
     let other = lang.other();
+    if post.1 == Some(other.code()) {
+        return format!("{}/b/{board_slug}/{}", other.prefix(), post.0);
+    }
     match translations.iter().find(|t| t.lang == other.code()) {
         Some(t) => format!("{}/b/{}/{}", other.prefix(), t.board_slug, t.post_id),
         None => format!("{}/b/{board_slug}", other.prefix()),
@@ -147,10 +154,25 @@ pub(crate) async fn translation_source(
     if deleted.is_some() {
         return Err(not_found);
     }
-    if !may_edit(viewer, board, post.author_id) {
+    if !may_edit_group(state, viewer, post.id).await? {
         return Err(AppError::Forbidden);
     }
     Ok(post)
+}
+
+/// Whether the viewer may edit every post of `post_id`'s translation group (the post
+/// alone when it has none): joining a group changes what each member's page links to.
+async fn may_edit_group(state: &AppState, viewer: &Viewer, post_id: i64) -> Result<bool, AppError> {
+    let members = state.store().translation_members(post_id).await?;
+    let shell = state.shell().await;
+    Ok(!members.is_empty()
+        && members.iter().all(|(_, board_id, author_id)| {
+            shell
+                .boards
+                .iter()
+                .find(|b| b.id == *board_id)
+                .is_some_and(|b| may_edit(viewer, b, *author_id))
+        }))
 }
 
 /// The write form's note on the post being translated.
@@ -226,7 +248,9 @@ pub(crate) async fn translation_action(
                 .post_for_staff(other_board.id, other_id)
                 .await?
                 .ok_or(AppError::BadRequest("translation-error-not-found"))?;
-            if !may_edit(&viewer, &other_board, other.author_id) {
+            if !may_edit_group(&state, &viewer, post.id).await?
+                || !may_edit_group(&state, &viewer, other.id).await?
+            {
                 return Err(AppError::Forbidden);
             }
             state
@@ -269,26 +293,54 @@ mod tests {
         let korean = english.other();
         let ko = [translation(9, "seongmyeong", "ko")];
         assert_eq!(
-            post_switch_path(english, "news", &ko),
+            post_switch_path(english, "news", (1, None), &ko),
             "/ko/b/seongmyeong/9"
         );
-        assert_eq!(post_switch_path(english, "news", &[]), "/ko/b/news");
+        assert_eq!(
+            post_switch_path(english, "news", (1, None), &[]),
+            "/ko/b/news"
+        );
         let en = [translation(3, "news", "en")];
-        assert_eq!(post_switch_path(korean, "seongmyeong", &en), "/b/news/3");
+        assert_eq!(
+            post_switch_path(korean, "seongmyeong", (1, None), &en),
+            "/b/news/3"
+        );
         // A Korean translation does not answer the switch from Korean.
-        assert_eq!(post_switch_path(korean, "news", &ko), "/b/news");
+        assert_eq!(post_switch_path(korean, "news", (1, None), &ko), "/b/news");
     }
 
     #[test]
     fn on_a_korean_first_site_the_switch_lands_under_en() {
         let korean = Lang::default_of(Language::Korean);
         let en = [translation(3, "news", "en")];
-        assert_eq!(post_switch_path(korean, "seongmyeong", &en), "/en/b/news/3");
+        assert_eq!(
+            post_switch_path(korean, "seongmyeong", (1, None), &en),
+            "/en/b/news/3"
+        );
         let ko = [translation(9, "seongmyeong", "ko")];
         assert_eq!(
-            post_switch_path(korean.other(), "news", &ko),
+            post_switch_path(korean.other(), "news", (1, None), &ko),
             "/b/seongmyeong/9"
         );
-        assert_eq!(post_switch_path(korean, "news", &[]), "/en/b/news");
+        assert_eq!(
+            post_switch_path(korean, "news", (1, None), &[]),
+            "/en/b/news"
+        );
+    }
+
+    #[test]
+    fn a_post_shown_under_the_other_language_switches_to_itself() {
+        let english = Lang::default_of(Language::English);
+        let ko = [translation(9, "seongmyeong", "ko")];
+        // A Korean post on an English page goes to the same post in Korean, not to its
+        // (English) translation's counterpart or the board.
+        assert_eq!(
+            post_switch_path(english, "news", (4, Some("ko")), &ko),
+            "/ko/b/news/4"
+        );
+        assert_eq!(
+            post_switch_path(english.other(), "news", (4, Some("en")), &[]),
+            "/b/news/4"
+        );
     }
 }

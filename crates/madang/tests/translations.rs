@@ -279,7 +279,7 @@ async fn staff_link_and_unlink_existing_posts_and_bad_links_change_nothing() {
 async fn only_staff_who_may_edit_both_posts_link_them_and_readers_see_only_what_they_may_read() {
     let site = TestSite::demo().await;
     site.member("editor", 10, true).await;
-    site.member("writer", 2, false).await;
+    site.member("writer", 8, false).await;
     let editor = site.login("editor").await;
     let writer = site.login("writer").await;
     let en_id = redirected_post(
@@ -361,5 +361,224 @@ async fn the_demo_statement_has_a_korean_translation() {
         switch_href(&page),
         format!("/b/{NEWS}/{}", translations[0].post_id)
     );
+    site.finish().await;
+}
+
+/// A post written by the store directly (any language), returning its id.
+async fn store_post(site: &TestSite, board: &str, lang: &str, author: &madang_core::Member) -> i64 {
+    let board = site.store().board(board).await.unwrap().unwrap();
+    let now = jiff::Timestamp::now();
+    let new = madang_core::NewPost {
+        title: format!("Post in {lang}"),
+        body: madang_core::PostBody::Html("<p>Body</p>".into()),
+        author_id: Some(author.id),
+        author_name: author.nickname.clone(),
+        lang: Some(lang.into()),
+        pinned: false,
+        secret: false,
+        published_at: now,
+        links: Vec::new(),
+    };
+    let id = site.store().create_post(board.id, &new, now).await.unwrap();
+    site.state.page_cache().generation_changed();
+    id
+}
+
+async fn group_of(site: &TestSite, id: i64) -> Option<i64> {
+    let board_id = site.store().post_board_id(id).await.unwrap()?;
+    site.store()
+        .post_for_staff(board_id, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .translation_group
+}
+
+#[tokio::test]
+async fn groups_stay_whole_through_unlinking_deleting_and_moving() {
+    let site = TestSite::demo().await;
+    let editor_member = site.member("editor", 10, true).await;
+    let editor = site.login("editor").await;
+    let actor = madang_store::ActorRef {
+        id: Some(editor_member.id),
+        name: "editor",
+        ip: "",
+    };
+    let now = jiff::Timestamp::now();
+    let en = store_post(&site, NEWS, "en", &editor_member).await;
+    let ko = store_post(&site, NEWS, "ko", &editor_member).await;
+    let ja = store_post(&site, NEWS, "ja", &editor_member).await;
+    site.store()
+        .link_translation(en, ko, actor, now)
+        .await
+        .unwrap();
+    site.store()
+        .link_translation(ko, ja, actor, now)
+        .await
+        .unwrap();
+    assert_eq!(group_of(&site, en).await, Some(en));
+    assert_eq!(group_of(&site, ja).await, Some(en));
+
+    // The post whose id keys the group leaves: the others keep a group of their own, so
+    // linking the one that left to a new Korean post does not pull it back among them.
+    site.store()
+        .unlink_translation(en, actor, now)
+        .await
+        .unwrap();
+    assert_eq!(group_of(&site, en).await, None);
+    assert_eq!(group_of(&site, ko).await, Some(ko));
+    assert_eq!(group_of(&site, ja).await, Some(ko));
+    let ko2 = store_post(&site, NEWS, "ko", &editor_member).await;
+    site.store()
+        .link_translation(en, ko2, actor, now)
+        .await
+        .unwrap();
+    assert_eq!(group_of(&site, en).await, group_of(&site, ko2).await);
+    assert_ne!(group_of(&site, en).await, group_of(&site, ko).await);
+
+    // A deleted post leaves its group; its language is free again, and a restore brings
+    // it back on its own (not as a second Korean post).
+    site.store().delete_post(ko2, actor, now).await.unwrap();
+    assert_eq!(group_of(&site, en).await, None);
+    let ko3 = store_post(&site, NEWS, "ko", &editor_member).await;
+    site.store()
+        .link_translation(en, ko3, actor, now)
+        .await
+        .unwrap();
+    site.store().restore_post(ko2, actor, now).await.unwrap();
+    assert_eq!(group_of(&site, ko2).await, None);
+    assert_eq!(group_of(&site, ko3).await, group_of(&site, en).await);
+
+    // A moved post keeps its translations: the moved copy takes its place.
+    let zone = madang_core::time::zone("Asia/Seoul").unwrap();
+    let advocacy = site.store().board("advocacy").await.unwrap().unwrap();
+    let moved = site
+        .store()
+        .transfer_post(&madang_store::TransferRequest {
+            transfer: madang_core::copy_line::Transfer::Move,
+            post_id: ko3,
+            target_board_ids: &[advocacy.id],
+            actor_id: Some(editor_member.id),
+            actor_name: "editor",
+            ip: "",
+            at: now,
+            line_language: madang_core::copy_line::CopyLineLanguage::English,
+            zone: &zone,
+        })
+        .await
+        .unwrap()[0];
+    assert_eq!(group_of(&site, moved).await, group_of(&site, en).await);
+    site.state.page_cache().generation_changed();
+    let page = site.get(&format!("/b/{NEWS}/{en}")).await.text();
+    assert_eq!(switch_href(&page), format!("/ko/b/advocacy/{moved}"));
+    let _ = editor;
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn members_cannot_join_a_group_they_may_not_edit_or_read_titles_through_the_form() {
+    let site = TestSite::demo().await;
+    let staff = site.member("editor", 10, true).await;
+    let writer_member = site.member("writer", 8, false).await;
+    let writer = site.login("writer").await;
+    let actor = madang_store::ActorRef {
+        id: Some(staff.id),
+        name: "editor",
+        ip: "",
+    };
+    let now = jiff::Timestamp::now();
+    // The writer's Korean post is linked by staff to a staff post.
+    let staff_en = store_post(&site, NEWS, "en", &staff).await;
+    let writer_ko = store_post(&site, NEWS, "ko", &writer_member).await;
+    site.store()
+        .link_translation(staff_en, writer_ko, actor, now)
+        .await
+        .unwrap();
+    // Another post of the writer's may not join that group through the writer's own post.
+    let writer_ja = store_post(&site, NEWS, "ja", &writer_member).await;
+    let page = site
+        .post_as(
+            &format!("/b/{NEWS}/{writer_ja}/translations"),
+            &writer,
+            &[
+                ("csrf", &writer.csrf),
+                ("op", "link"),
+                ("other", &writer_ko.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    assert_eq!(group_of(&site, writer_ja).await, None);
+
+    // A write form sent back with an error does not name a post the writer may not
+    // translate (here a scheduled staff statement).
+    let board = site.store().board(NEWS).await.unwrap().unwrap();
+    let embargoed = madang_core::NewPost {
+        title: "Embargoed statement".into(),
+        body: madang_core::PostBody::Html("<p>Later</p>".into()),
+        author_id: Some(staff.id),
+        author_name: "editor".into(),
+        lang: Some("en".into()),
+        pinned: false,
+        secret: false,
+        published_at: now + jiff::SignedDuration::from_hours(48),
+        links: Vec::new(),
+    };
+    let embargoed = site
+        .store()
+        .create_post(board.id, &embargoed, now)
+        .await
+        .unwrap();
+    let refused = site
+        .post_multipart(
+            &format!("/ko/b/{NEWS}/write"),
+            &writer,
+            &[
+                ("csrf", writer.csrf.as_str()),
+                ("title", "번역"),
+                ("body", "<p>본문</p>"),
+                ("format", "html"),
+                ("links", "not a link"),
+                ("translation_of", embargoed.to_string().as_str()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(!refused.text().contains("Embargoed statement"));
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn the_sitemap_names_no_translation_on_a_board_guests_may_not_read() {
+    let site = TestSite::demo().await;
+    let staff = site.member("editor", 10, true).await;
+    let now = jiff::Timestamp::now();
+    let mut members_only = madang_core::NewBoard::new("members", "Members", None);
+    members_only.levels.list = madang_core::Level::MEMBER;
+    members_only.levels.read = madang_core::Level::MEMBER;
+    site.store().create_board(&members_only, now).await.unwrap();
+    let public_en = store_post(&site, NEWS, "en", &staff).await;
+    let private_ko = store_post(&site, "members", "ko", &staff).await;
+    let actor = madang_store::ActorRef {
+        id: Some(staff.id),
+        name: "editor",
+        ip: "",
+    };
+    site.store()
+        .link_translation(public_en, private_ko, actor, now)
+        .await
+        .unwrap();
+    site.state.page_cache().generation_changed();
+    let xml = site.get("/sitemap.xml").await.text();
+    assert!(
+        xml.contains(&format!("{ORIGIN}/b/{NEWS}/{public_en}")),
+        "{xml}"
+    );
+    assert!(!xml.contains("/b/members/"), "{xml}");
+    // Nor does the public post's page.
+    let page = site.get(&format!("/b/{NEWS}/{public_en}")).await.text();
+    assert!(!page.contains("/b/members/"));
     site.finish().await;
 }
