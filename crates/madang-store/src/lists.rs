@@ -30,10 +30,21 @@ struct Anchors {
     keys: Vec<(i64, i64)>,
 }
 
-/// Anchors per board, shared by every request of this process.
+/// A board's pinned rows at one generation, as read with one set of columns.
+struct Pinned {
+    generation: i64,
+    columns: String,
+    rows: Vec<PostSummary>,
+}
+
+/// What lists remember per board and site generation, shared by every request of this
+/// process: anchors, and the pinned rows every page of a list reads (for page 1's top and
+/// every page's count) — one statement less per uncached list page. A write bumps the
+/// generation, and with it both are read again.
 #[derive(Default)]
-pub(crate) struct ListAnchors {
-    boards: Mutex<HashMap<i64, Anchors>>,
+pub(crate) struct ListCache {
+    anchors: Mutex<HashMap<i64, Anchors>>,
+    pinned: Mutex<HashMap<i64, Pinned>>,
 }
 
 /// Characters of a body read from its first `<img`: enough for the tag with a long `alt`
@@ -186,12 +197,24 @@ impl Store {
                  AND p.pinned = FALSE {keyset} ORDER BY {order} LIMIT $3 OFFSET $4)
              ORDER BY {order}"
         );
-        let (pinned, posts): (Vec<ListRow>, Vec<ListRow>) = on_db!(self, |pool| {
-            let pinned = sqlx::query_as(&pinned_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .fetch_all(pool)
-                .await?;
+        let remembered = generation.and_then(|generation| {
+            let boards = self.list_cache.pinned.lock().ok()?;
+            boards
+                .get(&board.id)
+                .filter(|p| p.generation == generation && p.columns == columns)
+                .map(|p| p.rows.clone())
+        });
+        let (pinned, posts): (Option<Vec<ListRow>>, Vec<ListRow>) = on_db!(self, |pool| {
+            let pinned = match remembered {
+                Some(_) => None,
+                None => Some(
+                    sqlx::query_as(&pinned_sql)
+                        .bind(board.id)
+                        .bind(now.as_second())
+                        .fetch_all(pool)
+                        .await?,
+                ),
+            };
             let mut list = sqlx::query_as(&list_sql)
                 .bind(board.id)
                 .bind(now.as_second())
@@ -203,14 +226,33 @@ impl Store {
             let posts = list.fetch_all(pool).await?;
             (pinned, posts)
         });
+        let pinned: Vec<PostSummary> = match (remembered, pinned) {
+            (Some(rows), _) => rows,
+            (None, rows) => {
+                let rows: Vec<PostSummary> = rows
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Into::into)
+                    .collect();
+                if let (Some(generation), Ok(mut boards)) =
+                    (generation, self.list_cache.pinned.lock())
+                {
+                    boards.insert(
+                        board.id,
+                        Pinned {
+                            generation,
+                            columns: columns.clone(),
+                            rows: rows.clone(),
+                        },
+                    );
+                }
+                rows
+            }
+        };
         let unpinned_total = (board.post_count - pinned.len() as i64).max(0);
         let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
         Ok(BoardPage {
-            pinned: if page == 1 {
-                pinned.into_iter().map(Into::into).collect()
-            } else {
-                Vec::new()
-            },
+            pinned: if page == 1 { pinned } else { Vec::new() },
             posts: posts.into_iter().map(Into::into).collect(),
             page,
             pages,
@@ -231,7 +273,7 @@ impl Store {
             None => self.generation().await?,
         };
         let index = usize::try_from(offset / ANCHOR_SPAN).unwrap_or(usize::MAX);
-        let known = self.list_anchors.boards.lock().ok().and_then(|boards| {
+        let known = self.list_cache.anchors.lock().ok().and_then(|boards| {
             boards
                 .get(&board.id)
                 .filter(|a| a.generation == generation && a.order == board.list_order)
@@ -242,7 +284,7 @@ impl Store {
             None => {
                 let keys = self.scan_anchors(board, now).await?;
                 let key = keys.get(index).copied();
-                if let Ok(mut boards) = self.list_anchors.boards.lock() {
+                if let Ok(mut boards) = self.list_cache.anchors.lock() {
                     boards.insert(
                         board.id,
                         Anchors {

@@ -69,7 +69,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Where attachments are stored: "s3://bucket/prefix" or a folder.
     pub storage: Option<String>,
-    /// Most database connections per node (PostgreSQL; default 16).
+    /// Most database connections per node (PostgreSQL: default 16; SQLite: two per core,
+    /// at most 8).
     pub database_pool: Option<u32>,
     /// IANA time zone for showing dates (default Asia/Seoul).
     pub time_zone: Option<String>,
