@@ -334,3 +334,29 @@ translation-error-not-found = There is no such post, or it has been deleted.
 translation-error-reference = Give the translation’s post number (for example 123) or its address (for example /ko/b/news/123).
 lang-name-en = English
 lang-name-ko = Korean
+
+# A post's history (earlier versions)
+post-history = History ({ $count })
+revisions-title = History
+revisions-intro = Each version below is the post as it read before an edit replaced it. Open one to compare it with the current post, and to restore it if you need to.
+revisions-when = Replaced on
+revisions-editor = Replaced by
+revisions-version-title = Title then
+revisions-empty = This post has not been edited yet.
+revision-title = Compare with the current post
+revision-about = This version was replaced on { $date } by { $name }.
+revision-legend = Removed text is struck through and added text is underlined; a screen reader announces each as removed or added.
+revision-field-title = Title
+revision-field-body = Text
+revision-unchanged = unchanged
+revision-body-unchanged = The text is the same as now.
+diff-added = added:
+diff-removed = removed:
+diff-skipped =
+    { $count ->
+        [one] … one unchanged line
+       *[other] … { $count } unchanged lines
+    }
+revision-restore = Restore this version
+revision-restore-help = The current version is kept in the history, so restoring can be undone.
+revision-back = Back to the history

@@ -325,3 +325,25 @@ translation-error-not-found = 그런 게시물이 없거나 삭제되었습니�
 translation-error-reference = 번역 게시물의 번호(예: 123)나 주소(예: /b/news/123)를 입력하세요.
 lang-name-en = 영어
 lang-name-ko = 한국어
+
+# 게시물의 이전 판(수정 기록)
+post-history = 수정 기록 ({ $count })
+revisions-title = 수정 기록
+revisions-intro = 아래의 각 판은 수정되기 전의 게시물입니다. 판을 열면 지금 게시물과 비교하고, 필요하면 그 판으로 되돌릴 수 있습니다.
+revisions-when = 바뀐 때
+revisions-editor = 바꾼 사람
+revisions-version-title = 그때 제목
+revisions-empty = 이 게시물은 아직 수정된 적이 없습니다.
+revision-title = 지금 게시물과 비교
+revision-about = 이 판은 { $date }에 { $name } 님이 바꿨습니다.
+revision-legend = 지운 글에는 취소선을, 더한 글에는 밑줄을 그었습니다. 화면 낭독기는 각각 지움, 더함으로 읽습니다.
+revision-field-title = 제목
+revision-field-body = 본문
+revision-unchanged = 바뀌지 않음
+revision-body-unchanged = 본문은 지금과 같습니다.
+diff-added = 더함:
+diff-removed = 지움:
+diff-skipped = … 바뀌지 않은 { $count }줄
+revision-restore = 이 판으로 되돌리기
+revision-restore-help = 지금 판은 수정 기록에 남으므로 되돌린 것도 다시 되돌릴 수 있습니다.
+revision-back = 수정 기록으로

@@ -5,6 +5,7 @@
 //! copy line says, who may read a board) is written once.
 
 pub mod copy_line;
+pub mod diff;
 pub mod download;
 pub mod html;
 pub mod legacy_password;

@@ -132,9 +132,45 @@ const BLOCK_ELEMENTS: &[&str] = &[
 /// scanner exact. It is not a general HTML parser.
 pub fn plain_text(sanitized_html: &str) -> String {
     let mut raw = String::with_capacity(sanitized_html.len());
+    scan(sanitized_html, |piece| match piece {
+        Piece::Text(text) => raw.push_str(&text),
+        Piece::Block => raw.push(' '),
+    });
+    collapse_whitespace(&raw)
+}
+
+/// [`plain_text`] keeping the shape of the text: one line per paragraph, list item or
+/// line break (every block boundary), each line's whitespace collapsed, no empty lines.
+/// Collapsing its whitespace gives [`plain_text`] exactly; comparing two versions line by
+/// line (a post's revisions) needs the lines.
+pub fn plain_lines(sanitized_html: &str) -> String {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    scan(sanitized_html, |piece| match piece {
+        Piece::Text(text) => line.push_str(&text),
+        Piece::Block => lines.push(std::mem::take(&mut line)),
+    });
+    lines.push(line);
+    lines
+        .iter()
+        .map(|l| collapse_whitespace(l))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What [`scan`] finds: decoded text, or the boundary of a block element.
+enum Piece {
+    Text(String),
+    Block,
+}
+
+/// Walks sanitised HTML in order, handing over its text (entities decoded) and its block
+/// boundaries; other tags are dropped.
+fn scan(sanitized_html: &str, mut found: impl FnMut(Piece)) {
     let mut rest = sanitized_html;
     while let Some(lt) = rest.find('<') {
-        raw.push_str(&decode_entities(&rest[..lt]));
+        found(Piece::Text(decode_entities(&rest[..lt])));
         let tag_and_after = &rest[lt + 1..];
         let end = tag_end(tag_and_after);
         let tag = &tag_and_after[..end];
@@ -145,12 +181,11 @@ pub fn plain_text(sanitized_html: &str) -> String {
             .collect::<String>()
             .to_ascii_lowercase();
         if BLOCK_ELEMENTS.contains(&name.as_str()) {
-            raw.push(' ');
+            found(Piece::Block);
         }
         rest = tag_and_after.get(end + 1..).unwrap_or("");
     }
-    raw.push_str(&decode_entities(rest));
-    collapse_whitespace(&raw)
+    found(Piece::Text(decode_entities(rest)));
 }
 
 /// Byte index of the `>` that closes a tag, skipping `>` inside double-quoted values.
@@ -330,6 +365,15 @@ mod tests {
             plain_text(html),
             "High commissioner. After a short briefing & talk <b> x’s —"
         );
+    }
+
+    #[test]
+    fn plain_lines_keep_blocks_apart_and_agree_with_plain_text() {
+        let html = "<h2>Title</h2><p>One\n  two &amp; three</p><p>four<br>five</p><ul><li>six</li><li></li></ul>";
+        assert_eq!(plain_lines(html), "Title\nOne two & three\nfour\nfive\nsix");
+        assert_eq!(collapse_whitespace(&plain_lines(html)), plain_text(html));
+        assert_eq!(plain_lines(""), "");
+        assert_eq!(plain_lines("just text"), "just text");
     }
 
     #[test]

@@ -29,6 +29,82 @@ pub struct ActorRef<'a> {
     pub ip: &'a str,
 }
 
+/// A post's title and body as saved: the title checked, the body sanitised, its plain text
+/// and its search terms, all computed once here for every way content is replaced (an
+/// edit, a restored revision).
+#[derive(Debug, Clone)]
+pub(crate) struct Content {
+    pub title: String,
+    pub html: String,
+    pub text: String,
+    pub search_title: String,
+    pub search_body: String,
+}
+
+impl Content {
+    /// Checks and sanitises a title and body (see `posts::check_content`).
+    pub(crate) fn of(title: &str, body: &PostBody) -> Result<Content> {
+        let (title, html, text) = crate::posts::check_content(title, body)?;
+        let (search_title, search_body) = crate::search::terms_of(&title, &text);
+        Ok(Content {
+            title,
+            html,
+            text,
+            search_title,
+            search_body,
+        })
+    }
+}
+
+/// Replaces a live post's title and body with `$content` (a [`Content`]) inside the
+/// caller's transaction, keeping the previous title and body as a revision by `$actor` (an
+/// [`ActorRef`]) at `$now`, and updating its plain text, search terms and `updated_at`.
+/// Evaluates to the previous title; a missing or deleted post returns NotFound.
+macro_rules! replace_content_in_tx {
+    ($tx:expr, $post_id:expr, $content:expr, $actor:expr, $now:expr) => {{
+        let post_id: i64 = $post_id;
+        let content: &$crate::editing::Content = $content;
+        let actor: $crate::ActorRef<'_> = $actor;
+        let now: jiff::Timestamp = $now;
+        let before: Option<(String, String)> = sqlx::query_as(
+            "SELECT title, body_html FROM posts WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(post_id)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let (old_title, old_body) = before.ok_or($crate::StoreError::NotFound)?;
+        sqlx::query(
+            "INSERT INTO post_revisions (post_id, title, body_html, saved_at, editor_id, editor_name)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(post_id)
+        .bind(&old_title)
+        .bind(&old_body)
+        .bind(now.as_second())
+        .bind(actor.id)
+        .bind(actor.name)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query(
+            "UPDATE posts SET title = $1, body_html = $2, body_text = $3, updated_at = $4,
+                search_title = $5, search_body = $6, search_version = $7
+             WHERE id = $8",
+        )
+        .bind(&content.title)
+        .bind(&content.html)
+        .bind(&content.text)
+        .bind(now.as_second())
+        .bind(&content.search_title)
+        .bind(&content.search_body)
+        .bind($crate::search::SEARCH_VERSION)
+        .bind(post_id)
+        .execute(&mut *$tx)
+        .await?;
+        old_title
+    }};
+}
+pub(crate) use replace_content_in_tx;
+
 impl Store {
     /// A post whatever its state (deleted included), for staff pages. Returns the post and
     /// when it was deleted, if it was.
@@ -59,9 +135,8 @@ impl Store {
         actor: ActorRef<'_>,
         now: Timestamp,
     ) -> Result<()> {
-        let (title, html, text) = crate::posts::check_content(&edit.title, &edit.body)?;
+        let content = Content::of(&edit.title, &edit.body)?;
         let links = edit.links.join("\n");
-        let (search_title, search_body) = crate::search::terms_of(&title, &text);
         let who = Actor {
             id: actor.id,
             name: actor.name,
@@ -69,46 +144,17 @@ impl Store {
         let target = format!("post:{post_id}");
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let before: Option<(String, String)> = sqlx::query_as(
-                "SELECT title, body_html FROM posts WHERE id = $1 AND deleted_at IS NULL",
-            )
-            .bind(post_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (old_title, old_body) = before.ok_or(StoreError::NotFound)?;
-            sqlx::query(
-                "INSERT INTO post_revisions (post_id, title, body_html, saved_at, editor_id, editor_name)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(post_id)
-            .bind(&old_title)
-            .bind(&old_body)
-            .bind(now.as_second())
-            .bind(actor.id)
-            .bind(actor.name)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE posts SET title = $1, body_html = $2, body_text = $3, secret = $4, links = $5,
-                    updated_at = $6, search_title = $8, search_body = $9, search_version = $10
-                 WHERE id = $7",
-            )
-            .bind(&title)
-            .bind(&html)
-            .bind(&text)
-            .bind(edit.secret)
-            .bind(&links)
-            .bind(now.as_second())
-            .bind(post_id)
-            .bind(&search_title)
-            .bind(&search_body)
-            .bind(crate::search::SEARCH_VERSION)
-            .execute(&mut *tx)
-            .await?;
-            let detail = if old_title == title {
-                title.clone()
+            let old_title = replace_content_in_tx!(tx, post_id, &content, actor, now);
+            sqlx::query("UPDATE posts SET secret = $1, links = $2 WHERE id = $3")
+                .bind(edit.secret)
+                .bind(&links)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?;
+            let detail = if old_title == content.title {
+                content.title.clone()
             } else {
-                format!("{old_title} → {title}")
+                format!("{old_title} → {}", content.title)
             };
             audit!(
                 tx,

@@ -28,6 +28,7 @@ mod pages;
 mod posts;
 mod redirects;
 mod resets;
+mod revisions;
 mod schedule;
 mod search;
 mod sessions;
@@ -48,6 +49,7 @@ pub use pages::PageEntry;
 pub use posts::{BoardPage, PostNeighbours, TransferRequest};
 pub use redirects::{Redirect, is_local_target};
 pub use resets::{PendingReset, RESET_SECONDS};
+pub use revisions::{Revision, RevisionSummary};
 pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };

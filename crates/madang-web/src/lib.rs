@@ -33,6 +33,7 @@ mod ops;
 mod pages;
 mod public;
 mod reset;
+mod revisions;
 mod search;
 mod seo;
 pub mod setup;
@@ -227,6 +228,13 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{slug}/{post}/translations",
             post(translations::translation_action),
+        )
+        // Before the catch-all below; axum prefers these static segments anyway.
+        .route("/b/{slug}/{post}/revisions", get(revisions::list))
+        .route("/b/{slug}/{post}/revisions/{rev}", get(revisions::show))
+        .route(
+            "/b/{slug}/{post}/revisions/{rev}/restore",
+            post(revisions::restore),
         )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/admin/audit", get(staff::audit_log))

@@ -172,9 +172,10 @@ pub(crate) async fn post(
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
-    let post = state
+    // The revision count comes with the post: staff's "History (N)" link costs no query.
+    let (post, revision_count) = state
         .store()
-        .post(board.id, post_id, now)
+        .post_with_revision_count(board.id, post_id, now)
         .await?
         .ok_or(AppError::NotFound)?;
     if post.secret
@@ -255,6 +256,7 @@ pub(crate) async fn post(
             },
             staff => current.session.as_ref().filter(|_| may_edit_post || administers(&viewer, &board)).map(|s| context! {
                 edit => may_edit_post,
+                revisions => revision_count,
                 translate => translation_offers,
                 translated => post.translation_group.is_some(),
                 admin => administers(&viewer, &board),

@@ -5,8 +5,9 @@
 //! real TCP port. Every public page type — home, board lists, a post with an attachment, a
 //! post with comments, search results, a search with no results, the empty search form,
 //! sign-in and a 404 — and the main admin pages — the dashboard, a board's settings, a menu
-//! group's titles, the audit log, the redirects page, the write form and a post with its
-//! staff tools — are taken in English and in Korean (`/ko/…`), and:
+//! group's titles, the audit log, the redirects page, the write form, a post with its
+//! staff tools, its history and one of its versions compared with it — are taken in English
+//! and in Korean (`/ko/…`), and:
 //!
 //! - the W3C Nu HTML Checker (`vnu.jar` from npm's `vnu-jar`, on the machine's Java) checks
 //!   all of them in one run: any error fails, warnings are printed;
@@ -148,6 +149,44 @@ async fn comment(
     location.rsplit_once("#comment-").unwrap().1.to_owned()
 }
 
+/// Edits the post at `path` twice (a paragraph added, then a word of it changed) and
+/// returns the addresses of its history and of its newest revision compared with it.
+async fn edit_twice(site: &TestSite, path: &str) -> (String, String) {
+    let id: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    let board = site.store().board("advocacy").await.unwrap().unwrap();
+    let (post, _) = site
+        .store()
+        .post_for_staff(board.id, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = madang_store::ActorRef {
+        id: None,
+        name: "checker",
+        ip: "",
+    };
+    for day in ["Thursday", "Friday"] {
+        let edit = madang_store::PostEdit {
+            title: post.title.clone(),
+            body: madang_core::PostBody::Html(format!(
+                "{}<p>Update: the hearing moved to {day}.</p>",
+                post.body_html
+            )),
+            secret: post.secret,
+            links: post.links.clone(),
+        };
+        site.store()
+            .edit_post(id, &edit, actor, jiff::Timestamp::now())
+            .await
+            .unwrap();
+    }
+    let newest = site.store().revisions(id).await.unwrap()[0].id;
+    (
+        format!("{path}/revisions"),
+        format!("{path}/revisions/{newest}"),
+    )
+}
+
 /// The demo site with what the pages need beyond it: a super administrator, signed in,
 /// comments (one secret) with a reply on the second Advocacy post, and Korean titles for
 /// the menu group and the Advocacy board. Returns the site, the administrator's cookie and
@@ -185,6 +224,9 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         true,
     )
     .await;
+
+    // Two edits of the commented post, for its history and a compared version.
+    let (history, compared) = edit_twice(&site, &with_comments).await;
 
     // Korean titles, typed into the admin forms as staff would.
     let group = site.store().groups().await.unwrap()[0].id;
@@ -291,6 +333,8 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("admin-page", format!("/admin/pages/{about_id}")),
         ("write", "/b/advocacy/write".to_owned()),
         ("post-staff", with_comments),
+        ("post-history", history),
+        ("post-revision", compared),
         ("post-translated-staff", statement_ko.clone()),
         ("write-translation", translation_form),
     ];
