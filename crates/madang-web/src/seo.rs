@@ -221,7 +221,15 @@ pub(crate) fn post_meta(
 ) -> Value {
     let zone = &state.config().zone;
     let board_path = format!("{}/b/{}", lang.prefix(), board.slug);
-    let canonical = origin.url(&format!("{board_path}/{}", post.id));
+    // A translated post shown under the other language's menus names its own language's
+    // address as canonical: that is the address its `hreflang` versions (and its
+    // translations' pages) give for it.
+    let own = versions
+        .as_ref()
+        .and(post.lang.as_deref())
+        .and_then(|code| lang.with_code(code))
+        .unwrap_or(lang);
+    let canonical = origin.url(&format!("{}/b/{}/{}", own.prefix(), board.slug, post.id));
     // A secret post's words stay off link previews even for those allowed to see it.
     let description = if post.secret {
         String::new()

@@ -128,6 +128,18 @@ async fn staff_write_a_translation_and_readers_switch_to_it() {
         "<a href=\"{en_path}\" hreflang=\"en\" lang=\"en\" rel=\"alternate\">English: Statement on refugees</a>"
     )));
     assert_eq!(switch_href(&ko_page), en_path);
+    // Shown under the other language's menus, each names its own language's address as
+    // canonical.
+    let ko_under_en = site.get(&ko_path).await.text();
+    assert!(
+        ko_under_en.contains(&format!(
+            "<link rel=\"canonical\" href=\"{ORIGIN}/ko{ko_path}\">"
+        )),
+        "{ko_under_en}"
+    );
+    assert!(en_page.contains(&format!(
+        "<link rel=\"canonical\" href=\"{ORIGIN}{en_path}\">"
+    )));
     for page in [&en_page, &ko_page] {
         assert!(page.contains(&alternate("en", &en_path)), "{page}");
         assert!(page.contains(&alternate("ko", &format!("/ko{ko_path}"))));
