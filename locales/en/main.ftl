@@ -360,3 +360,13 @@ diff-skipped =
 revision-restore = Restore this version
 revision-restore-help = The current version is kept in the history, so restoring can be undone.
 revision-back = Back to the history
+
+# Menu order and removing groups
+admin-group-move-up = Move up
+admin-group-move-up-named = Move up: { $name }
+admin-group-move-down = Move down
+admin-group-move-down-named = Move down: { $name }
+admin-group-delete = Remove
+admin-group-delete-named = Remove: { $name }
+admin-error-group-not-empty = The menu group “{ $name }” still holds boards or pages. Move them to another group first; nothing was removed.
+admin-error-move = Choose up or down.

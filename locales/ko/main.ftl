@@ -347,3 +347,13 @@ diff-skipped = … 바뀌지 않은 { $count }줄
 revision-restore = 이 판으로 되돌리기
 revision-restore-help = 지금 판은 수정 기록에 남으므로 되돌린 것도 다시 되돌릴 수 있습니다.
 revision-back = 수정 기록으로
+
+# 메뉴 순서와 그룹 삭제
+admin-group-move-up = 위로
+admin-group-move-up-named = 위로: { $name }
+admin-group-move-down = 아래로
+admin-group-move-down-named = 아래로: { $name }
+admin-group-delete = 삭제
+admin-group-delete-named = 삭제: { $name }
+admin-error-group-not-empty = 메뉴 그룹 “{ $name }”에 아직 게시판이나 페이지가 있습니다. 먼저 다른 그룹으로 옮기세요. 아무것도 삭제하지 않았습니다.
+admin-error-move = 위 또는 아래를 고르세요.

@@ -24,6 +24,7 @@ mod import;
 mod latest;
 mod lists;
 mod members;
+mod menu;
 mod pages;
 mod posts;
 mod redirects;

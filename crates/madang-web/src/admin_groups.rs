@@ -1,5 +1,6 @@
-//! The admin page of a menu group: its default title and its title in each UI language.
-//! Super administrators only; saving is one audited store call.
+//! The admin page of a menu group: its default title and its title in each UI language;
+//! the menu's order of groups and removing an empty group, from the dashboard. Super
+//! administrators only; each change is one audited store call.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -23,6 +24,8 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/groups", axum::routing::post(create))
         .route("/admin/groups/{id}", get(form).post(save))
+        .route("/admin/groups/{id}/move", axum::routing::post(move_group))
+        .route("/admin/groups/{id}/delete", axum::routing::post(delete))
 }
 
 async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
@@ -161,4 +164,77 @@ async fn create(
     let mut page = crate::admin::render_dashboard(&state, lang, &current, Some(message)).await?;
     *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(page)
+}
+
+/// POST /admin/groups/{id}/move with `dir=up|down`: the group one place earlier or later
+/// in the menu (the first stays first); back to the dashboard.
+async fn move_group(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(id): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let group = group_or_404(&state, &id).await?;
+    let up = match trimmed(&fields, "dir") {
+        "up" => true,
+        "down" => false,
+        _ => return Err(AppError::BadRequest("admin-error-move")),
+    };
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    state
+        .store()
+        .move_group(group.id, up, actor, jiff::Timestamp::now())
+        .await?;
+    Ok(Redirect::to(&format!("{}/admin#groups-heading", lang.prefix())).into_response())
+}
+
+/// POST /admin/groups/{id}/delete: removes a group that holds no board or page; one that
+/// still does is refused on the dashboard with the reason, and nothing changes.
+async fn delete(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(id): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let group = group_or_404(&state, &id).await?;
+    let ip = client_ip(addr);
+    let actor = ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip: &ip,
+    };
+    match state
+        .store()
+        .delete_group(group.id, actor, jiff::Timestamp::now())
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("{}/admin#groups-heading", lang.prefix())).into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            let message = i18n::text_with(
+                lang,
+                "admin-error-group-not-empty",
+                &[("name", group.title.clone().into())],
+            );
+            let mut page =
+                crate::admin::render_dashboard(&state, lang, &current, Some(message)).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

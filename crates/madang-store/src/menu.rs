@@ -1,0 +1,132 @@
+//! The order of the menu's groups, and removing a group that holds nothing. Each change is
+//! one audited transaction that moves the site generation, so every node's menu follows.
+
+use jiff::Timestamp;
+
+use crate::audit::{Actor, audit};
+use crate::editing::ActorRef;
+use crate::settings::bump_generation;
+use crate::{BeginWrite, Result, Store, StoreError, on_db};
+
+impl Store {
+    /// Moves a menu group one place up (earlier) or down. Positions are renumbered 1, 2, 3…
+    /// in the menu's order, so groups that shared a position get distinct ones. Returns
+    /// `false`, changing nothing, when the group is already first (or last). Audited as
+    /// `group.move`.
+    pub async fn move_group(
+        &self,
+        group_id: i64,
+        up: bool,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("group:{group_id}");
+        let moved = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let ids: Vec<(i64,)> =
+                sqlx::query_as("SELECT id FROM menu_groups ORDER BY position, id")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut order: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+            let at = order
+                .iter()
+                .position(|&id| id == group_id)
+                .ok_or(StoreError::NotFound)?;
+            let other = if up {
+                at.checked_sub(1)
+            } else {
+                Some(at + 1).filter(|&i| i < order.len())
+            };
+            let Some(other) = other else {
+                return Ok(false);
+            };
+            order.swap(at, other);
+            for (position, id) in order.iter().enumerate() {
+                sqlx::query("UPDATE menu_groups SET position = $1 WHERE id = $2")
+                    .bind(position as i64 + 1)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let detail = if up { "up" } else { "down" };
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "group.move",
+                &target,
+                detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+            true
+        });
+        Ok(moved)
+    }
+
+    /// Removes a menu group with its per-language titles and its administrators' role over
+    /// it (which named nothing else). A group that still holds a board
+    /// or a page is refused (`Conflict`), so nothing disappears from the menu unseen: move
+    /// them out first. Audited as `group.delete`.
+    pub async fn delete_group(
+        &self,
+        group_id: i64,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("group:{group_id}");
+        on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let group: Option<(String, String)> =
+                sqlx::query_as("SELECT slug, title FROM menu_groups WHERE id = $1")
+                    .bind(group_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (slug, title) = group.ok_or(StoreError::NotFound)?;
+            let (held,): (i64,) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM boards WHERE group_id = $1)
+                      + (SELECT COUNT(*) FROM pages WHERE group_id = $1)",
+            )
+            .bind(group_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if held > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "group {slug} still holds {held} boards or pages"
+                )));
+            }
+            for table in ["group_titles", "group_admins"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE group_id = $1"))
+                    .bind(group_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM menu_groups WHERE id = $1")
+                .bind(group_id)
+                .execute(&mut *tx)
+                .await?;
+            let detail = format!("{slug}: {title}");
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "group.delete",
+                &target,
+                &detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
