@@ -124,7 +124,9 @@
     });
     form.addEventListener("submit", function () {
       if (htmlMode()) {
-        textarea.value = quill.getSemanticHTML();
+        // Quill 2's semantic HTML writes every space as a no-break space, which would keep
+        // a post's lines from wrapping (and its words from being found): plain spaces go.
+        textarea.value = quill.getSemanticHTML().replace(/&nbsp;|\u00a0/g, " ");
       }
     });
     show();

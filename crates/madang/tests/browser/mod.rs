@@ -318,6 +318,18 @@ impl Tab {
             .await;
     }
 
+    /// Types `text` where the focus is, as a keyboard's input would arrive (an editor sees
+    /// real input events, not a changed value).
+    pub async fn type_text(&self, text: &str) {
+        self.cdp
+            .call(
+                Some(&self.session),
+                "Input.insertText",
+                json!({"text": text}),
+            )
+            .await;
+    }
+
     /// Makes the page report `prefers-color-scheme: dark` (or light), so dark mode's colours
     /// can be checked as a reader with that setting sees them.
     pub async fn prefer_dark(&self, dark: bool) {
