@@ -34,6 +34,42 @@ pub fn cut_excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// Letters looked at to tell a text's language: enough for a sure answer, bounded work.
+const LANGUAGE_SAMPLE: usize = 2000;
+
+/// The language a text is written in, `ko` or `en`, when its letters say so clearly: more
+/// than a third Hangul is Korean (Korean writing mixes in Latin names and terms), almost no
+/// Hangul and some Latin is English. `None` otherwise (too few letters, another script):
+/// the text then says nothing about its language rather than something wrong. For posts
+/// that arrive without one (a GnuBoard5 import), so pages mark their language for screen
+/// readers and translations can be linked.
+pub fn guess_language(text: &str) -> Option<&'static str> {
+    let (mut hangul, mut latin, mut other) = (0usize, 0usize, 0usize);
+    for c in text
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .take(LANGUAGE_SAMPLE)
+    {
+        match c {
+            '\u{AC00}'..='\u{D7A3}' | '\u{1100}'..='\u{11FF}' | '\u{3130}'..='\u{318F}' => {
+                hangul += 1
+            }
+            'a'..='z' | 'A'..='Z' => latin += 1,
+            _ => other += 1,
+        }
+    }
+    let letters = hangul + latin + other;
+    if letters < 3 {
+        None
+    } else if hangul * 3 > letters {
+        Some("ko")
+    } else if hangul * 50 < letters && latin * 2 > letters {
+        Some("en")
+    } else {
+        None
+    }
+}
+
 /// Cuts `text` to at most `max` characters and appends "…" when anything was removed.
 ///
 /// `max == 0` means "no limit". Trailing whitespace before the ellipsis is removed so the
@@ -296,6 +332,27 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn languages_are_told_by_their_letters() {
+        assert_eq!(
+            guess_language("북한인권시민연합은 1996년에 세워졌습니다."),
+            Some("ko")
+        );
+        // Korean prose with English names in it is still Korean.
+        assert_eq!(
+            guess_language("NKHR과 APRRN은 UN COI 보고서를 인용하며 중국에 촉구했다"),
+            Some("ko")
+        );
+        assert_eq!(
+            guess_language("NKHR and APRRN call upon China to stop the repatriation"),
+            Some("en")
+        );
+        assert_eq!(guess_language("Statement of 1 December, 북한"), None);
+        assert_eq!(guess_language("2015. 12. 1."), None);
+        assert_eq!(guess_language("Привет, как дела"), None);
+        assert_eq!(guess_language(""), None);
+    }
 
     #[test]
     fn excerpts_from_leads_match_excerpts_from_whole_texts() {

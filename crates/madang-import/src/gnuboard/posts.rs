@@ -301,6 +301,8 @@ async fn import_post(
             title: r.s("wr_subject"),
             body_html: &html,
             body_text: &text,
+            // GnuBoard5 records no language: the title and text tell it when they can.
+            lang: madang_core::text::guess_language(&format!("{} {text}", r.s("wr_subject"))),
             author_id,
             author_name: &author_name,
             guest_password_hash: guest_hash,

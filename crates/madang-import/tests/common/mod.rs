@@ -338,6 +338,9 @@ pub async fn check_fixture(site: &Site, report: &Report) {
         "Statement on the forced repatriation of refugees detained in Jilin Province"
     );
     assert!(a1.pinned);
+    // GnuBoard5 records no language; the text tells it.
+    assert_eq!(a1.lang.as_deref(), Some("en"));
+    assert_eq!(guest.lang.as_deref(), Some("ko"), "{}", guest.body_text);
     let a2 = store
         .post(advocacy.id, site.post_id("advocacy", 2).await, now)
         .await

@@ -19,6 +19,8 @@ pub struct ImportPost<'a> {
     pub title: &'a str,
     pub body_html: &'a str,
     pub body_text: &'a str,
+    /// The post's language (`ko`, `en`), when known.
+    pub lang: Option<&'a str>,
     pub author_id: Option<i64>,
     pub author_name: &'a str,
     pub guest_password_hash: &'a str,
@@ -175,9 +177,9 @@ impl ImportSession {
                 "INSERT INTO posts (board_id, thread_key, parent_id, reply_path, category, title,
                     body_html, body_text, author_id, author_name, guest_password_hash, status,
                     pinned, secret, views, links, created_at, published_at, updated_at,
-                    search_title, search_body, search_version)
+                    search_title, search_body, search_version, lang)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'published', $12, $13, $14,
-                    $15, $16, $17, $18, $19, $20, $21)
+                    $15, $16, $17, $18, $19, $20, $21, $22)
                  RETURNING id",
             )
             .bind(p.board_id)
@@ -201,6 +203,7 @@ impl ImportSession {
             .bind(&search_title)
             .bind(&search_body)
             .bind(crate::search::SEARCH_VERSION)
+            .bind(p.lang)
             .fetch_one(&mut **tx)
             .await?
         });
