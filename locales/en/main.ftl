@@ -224,6 +224,17 @@ admin-style-list = List: title, author, date and views
 admin-style-webzine = Webzine: titles with excerpts
 admin-style-gallery = Gallery: a picture for each post
 admin-home-count = Latest posts on the home page (0 to 20; 0 = not on the home page)
+upload-kind-images = images (PNG, JPEG, GIF, WebP)
+upload-kind-pdf = PDF
+upload-kind-office = office documents (Word, Excel, PowerPoint, HWP)
+upload-kind-archives = ZIP archives
+upload-kind-text = plain text
+admin-max-files = Files per post (0 to { $count }; 0 = no attachments)
+admin-max-file-mb = Largest file in MB (1 to { $size })
+admin-allowed-kinds = Kinds of file accepted (judged by content)
+admin-error-max-files = files per post must be a number from 0 to 50
+admin-error-max-file-mb = the largest file must be a whole number of MB from 1 up to the limit shown
+admin-error-allowed-kinds = choose at least one kind of file from those offered, or allow 0 files per post
 admin-error-list-style = choose one of the list styles offered
 admin-error-home-count = the home page shows 0 to 20 posts of a board
 admin-levels = Level needed to…
