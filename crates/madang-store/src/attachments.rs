@@ -5,6 +5,7 @@ use madang_core::Attachment;
 
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
+use crate::editing::ActorRef;
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db};
 
@@ -104,6 +105,62 @@ impl Store {
             row
         });
         Ok(row.into())
+    }
+
+    /// Changes the captions of a post's attachments (`(attachment id, caption)`, already
+    /// cleaned). An id that is not one of the post's is ignored, and each caption that
+    /// really changes is one audit entry with the old and new text. Returns how many
+    /// changed.
+    pub async fn set_attachment_captions(
+        &self,
+        post_id: i64,
+        captions: &[(i64, String)],
+        actor: ActorRef<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<usize> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        let changed = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut changed = 0;
+            for (id, caption) in captions {
+                let old: Option<(String, String)> = sqlx::query_as(
+                    "SELECT name, caption FROM attachments WHERE id = $1 AND post_id = $2",
+                )
+                .bind(id)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((name, old)) = old.filter(|(_, old)| old != caption) else {
+                    continue;
+                };
+                sqlx::query("UPDATE attachments SET caption = $1 WHERE id = $2")
+                    .bind(caption)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = format!("{name}: {old:?} → {caption:?}");
+                audit!(
+                    tx,
+                    now.as_second(),
+                    who,
+                    "attachment.caption",
+                    &target,
+                    &detail,
+                    actor.ip
+                );
+                changed += 1;
+            }
+            if changed > 0 {
+                bump_generation!(tx);
+            }
+            tx.commit().await?;
+            changed
+        });
+        Ok(changed)
     }
 
     /// A post's attachments in order.

@@ -42,6 +42,7 @@ mod sitemap;
 mod staff;
 pub mod theme;
 mod translations;
+mod uploads;
 mod view_counts;
 mod views;
 
