@@ -447,10 +447,13 @@ pub(crate) async fn edit_submit(
             .set_pinned(id, form.pinned, actor, now)
             .await?;
     }
-    state
-        .store()
-        .set_attachment_captions(id, &form.captions, actor, now)
-        .await?;
+    let changed = crate::uploads::changed_captions(&existing, &form.captions);
+    if !changed.is_empty() {
+        state
+            .store()
+            .set_attachment_captions(id, &changed, actor, now)
+            .await?;
+    }
     attach_files(
         &state,
         id,

@@ -262,3 +262,20 @@ pub(crate) fn attachment_views(
         })
         .collect()
 }
+
+/// The typed captions that differ from the stored ones, for the post's own attachments
+/// only: an edit that changes none costs no write.
+pub(crate) fn changed_captions(
+    existing: &[Attachment],
+    typed: &[(i64, String)],
+) -> Vec<(i64, String)> {
+    typed
+        .iter()
+        .filter(|(id, caption)| {
+            existing
+                .iter()
+                .any(|a| a.id == *id && a.caption != *caption)
+        })
+        .cloned()
+        .collect()
+}
