@@ -83,6 +83,7 @@ write-files-none = This board accepts no attachments.
 write-file-n = File { $n }
 write-caption-n = Caption of file { $n } (optional)
 write-caption-of = Caption of { $name }
+write-remove-file = Remove { $name } from the post
 upload-kind-images = images (PNG, JPEG, GIF, WebP)
 upload-kind-pdf = PDF
 upload-kind-office = office documents (Word, Excel, PowerPoint, HWP)

@@ -79,6 +79,7 @@ write-files-none = 이 게시판은 첨부 파일을 받지 않습니다.
 write-file-n = 파일 { $n }
 write-caption-n = 파일 { $n }의 설명 (선택)
 write-caption-of = { $name }의 설명
+write-remove-file = 게시물에서 { $name } 삭제
 upload-kind-images = 이미지 (PNG, JPEG, GIF, WebP)
 upload-kind-pdf = PDF
 upload-kind-office = 오피스 문서 (워드, 엑셀, 파워포인트, 한글 HWP)

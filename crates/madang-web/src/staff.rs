@@ -166,7 +166,7 @@ pub(crate) async fn write_submit(
     if !may(&viewer, &board, BoardAction::Write) {
         return Err(AppError::Forbidden);
     }
-    let form = match read_post_form(multipart, &board.uploads, 0).await {
+    let form = match read_post_form(multipart, &board.uploads, &[]).await {
         Ok(form) => form,
         Err(key) => {
             current.require()?;
@@ -361,7 +361,8 @@ pub(crate) async fn edit_submit(
     let existing = state.store().attachments(id).await?;
     // The stored attachments as the form shows them again, with any captions typed.
     let attachments = |form: &PostForm| crate::uploads::attachment_views(&existing, &form.captions);
-    let form = match read_post_form(multipart, &board.uploads, existing.len()).await {
+    let existing_ids: Vec<i64> = existing.iter().map(|a| a.id).collect();
+    let form = match read_post_form(multipart, &board.uploads, &existing_ids).await {
         Ok(form) => form,
         Err(key) => {
             return write_page(
@@ -447,6 +448,20 @@ pub(crate) async fn edit_submit(
             .set_pinned(id, form.pinned, actor, now)
             .await?;
     }
+    if !form.remove.is_empty() {
+        let orphans = state
+            .store()
+            .remove_attachments(id, &form.remove, actor, now)
+            .await?;
+        for key in orphans {
+            // A file left behind is reported by `madang check`; the edit itself is done.
+            let _ = state.files().delete(&key).await;
+        }
+    }
+    let existing: Vec<_> = existing
+        .into_iter()
+        .filter(|a| !form.remove.contains(&a.id))
+        .collect();
     let changed = crate::uploads::changed_captions(&existing, &form.captions);
     if !changed.is_empty() {
         state

@@ -47,13 +47,17 @@ pub(crate) struct PostForm {
     pub files: Vec<NewFile>,
     /// New captions of the post's stored attachments (`caption_{id}` fields), cleaned.
     pub captions: Vec<(i64, String)>,
+    /// Stored attachments ticked for removal (`remove_{id}` fields).
+    pub remove: Vec<i64>,
     /// Why a file was refused (a locale key) and the file's name; the typed fields are
     /// still returned so the form can be shown again with them.
     pub file_error: Option<(&'static str, String)>,
 }
 
-/// Reads a multipart post form for a board with `limits` and a post that already has
-/// `existing` attachments, refusing files over the limits (the first refusal is kept).
+/// Reads a multipart post form for a board with `limits` and a post whose stored
+/// attachments are `existing` (their ids), refusing files over the limits (the first
+/// refusal is kept). Stored files ticked for removal before the file inputs (as the form
+/// orders them) leave room for new ones.
 ///
 /// Each file input may be followed by a `caption` field: the caption belongs to the file
 /// just before it (browsers send fields in the form's order), so no script is needed to
@@ -61,7 +65,7 @@ pub(crate) struct PostForm {
 pub(crate) async fn read_post_form(
     mut multipart: Multipart,
     limits: &UploadLimits,
-    existing: usize,
+    existing: &[i64],
 ) -> Result<PostForm, &'static str> {
     let mut form = PostForm::default();
     // The accepted file a following `caption` field belongs to.
@@ -80,7 +84,11 @@ pub(crate) async fn read_post_form(
                 continue; // an empty file input
             }
             let mime = sniff_mime(&bytes, &file_name);
-            match limits.check(existing + form.files.len(), bytes.len(), mime) {
+            let kept = existing
+                .iter()
+                .filter(|id| !form.remove.contains(id))
+                .count();
+            match limits.check(kept + form.files.len(), bytes.len(), mime) {
                 Ok(()) => {
                     last_file = Some(form.files.len());
                     form.files.push(NewFile {
@@ -120,6 +128,12 @@ pub(crate) async fn read_post_form(
                     && let Ok(id) = path_id(id)
                 {
                     form.captions.push((id, clean_caption(&text)));
+                } else if let Some(id) = name.strip_prefix("remove_")
+                    && let Ok(id) = path_id(id)
+                    && text == "1"
+                    && !form.remove.contains(&id)
+                {
+                    form.remove.push(id);
                 }
             }
         }

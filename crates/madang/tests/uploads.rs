@@ -340,9 +340,64 @@ async fn editing_changes_captions_and_counts_the_files_a_post_has() {
             .detail
             .contains("\"First caption\" → \"Better caption\"")
     );
-    // The post is full: no file row, and the hint still says why.
+    // The post is full: no file row.
     let form = site.get_as(&edit_path, &b.cookie).await.text();
     assert_eq!(form.matches("type=\"file\"").count(), 0);
+    assert!(form.contains(&format!("name=\"remove_{first}\"")));
+
+    // Removing a stored file makes room for a new one in the same edit. The first and
+    // second files have the same bytes, so one stored object: it stays for the second.
+    let remove_field = format!("remove_{first}");
+    let replaced = post_parts(
+        &site,
+        &edit_path,
+        &b,
+        &[
+            Part::Field("csrf", &b.csrf),
+            Part::Field("title", "One photo"),
+            Part::Field("body", "x"),
+            Part::Field("format", "text"),
+            Part::Field(&remove_field, "1"),
+            Part::File("three.gif", GIF),
+            Part::Field("caption", "Third caption"),
+        ],
+    )
+    .await;
+    assert_eq!(replaced.status, 303, "{}", replaced.text());
+    let stored = site.store().attachments(id).await.unwrap();
+    let names: Vec<&str> = stored.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["two.png", "three.gif"]);
+    let download = site
+        .get(&format!("/b/advocacy/{id}/files/{}", stored[0].id))
+        .await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body, PNG);
+    let audit = site.store().audit_log(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "attachment.remove" && e.detail == "one.png")
+    );
+    // A file no other record uses leaves storage with its record.
+    let files_dir = site.dir.join("files");
+    let before = files_under(&files_dir).len();
+    let gif_field = format!("remove_{}", stored[1].id);
+    let removed = post_parts(
+        &site,
+        &edit_path,
+        &b,
+        &[
+            Part::Field("csrf", &b.csrf),
+            Part::Field("title", "One photo"),
+            Part::Field("body", "x"),
+            Part::Field("format", "text"),
+            Part::Field(&gif_field, "1"),
+        ],
+    )
+    .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(site.store().attachments(id).await.unwrap().len(), 1);
+    assert_eq!(files_under(&files_dir).len(), before - 1);
     site.finish().await;
 }
 
