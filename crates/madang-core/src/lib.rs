@@ -22,5 +22,6 @@ pub mod time;
 pub mod titles;
 pub mod totp;
 pub mod translation;
+pub mod uploads;
 
 pub use model::*;

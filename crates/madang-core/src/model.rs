@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::copy_line::Transfer;
+use crate::uploads::UploadLimits;
 
 /// A member level, 1 (guest) to 10, as in GnuBoard5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -177,6 +178,9 @@ pub struct Board {
     /// Latest posts shown on the home page, 0 to [`MAX_HOME_COUNT`]; 0 leaves the board off.
     pub home_count: u32,
     pub levels: BoardLevels,
+    /// How many files, how large and of which kinds a post may carry.
+    #[serde(skip)]
+    pub uploads: UploadLimits,
     /// Published, not deleted posts; maintained by every write, never counted per request.
     pub post_count: i64,
 }
@@ -194,6 +198,7 @@ pub struct NewBoard {
     pub list_style: ListStyle,
     pub home_count: u32,
     pub levels: BoardLevels,
+    pub uploads: UploadLimits,
 }
 
 impl NewBoard {
@@ -210,6 +215,7 @@ impl NewBoard {
             list_style: ListStyle::default(),
             home_count: DEFAULT_HOME_COUNT,
             levels: BoardLevels::default(),
+            uploads: UploadLimits::default(),
         }
     }
 }

@@ -125,6 +125,7 @@ mod tests {
             list_style: ListStyle::Webzine,
             home_count: 5,
             levels,
+            uploads: Default::default(),
             post_count: 0,
         }
     }

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use madang_core::titles::{TitlesByLang, describe_titles};
+use madang_core::uploads::UploadLimits;
 use madang_core::{
     Board, BoardLevels, Level, ListOrder, ListStyle, MAX_HOME_COUNT, Member, NewBoard,
 };
@@ -30,6 +31,8 @@ pub struct BoardSettings {
     /// Latest posts on the home page, 0 to [`MAX_HOME_COUNT`].
     pub home_count: u32,
     pub levels: BoardLevels,
+    /// Attachments a post may carry.
+    pub uploads: UploadLimits,
 }
 
 impl BoardSettings {
@@ -46,6 +49,7 @@ impl BoardSettings {
             list_style: board.list_style,
             home_count: board.home_count,
             levels: board.levels,
+            uploads: board.uploads,
         }
     }
 }
@@ -70,7 +74,7 @@ const INSERT_GROUP_TITLE: &str =
 fn describe(s: &BoardSettings) -> String {
     let l = &s.levels;
     format!(
-        "{} group={:?} title_len={} excerpt_len={} page_size={} order={} style={} home={} levels={}/{}/{}/{}/{}/{}/{}",
+        "{} group={:?} title_len={} excerpt_len={} page_size={} order={} style={} home={} levels={}/{}/{}/{}/{}/{}/{} files={} file_mb={} kinds={}",
         describe_titles(s.title.trim(), &trimmed_titles(&s.titles)),
         s.group_id,
         s.title_len,
@@ -85,7 +89,10 @@ fn describe(s: &BoardSettings) -> String {
         l.reply.get(),
         l.comment.get(),
         l.upload.get(),
-        l.download.get()
+        l.download.get(),
+        s.uploads.max_files,
+        s.uploads.max_file_mb,
+        s.uploads.kinds.format()
     )
 }
 
@@ -151,6 +158,13 @@ impl Store {
                 "a board shows at most {MAX_HOME_COUNT} posts on the home page"
             )));
         }
+        // The absolute ranges; the web layer also keeps a file under its request limit.
+        if let Err(e) = s.uploads.validate(usize::MAX) {
+            return Err(StoreError::Invalid(format!(
+                "upload limits out of range ({})",
+                e.message_key()
+            )));
+        }
         let before_titles = self.local_titles().await?.of_board(board_id);
         let old = describe(&BoardSettings::of(&before, before_titles));
         let new = describe(s);
@@ -167,8 +181,9 @@ impl Store {
                 "UPDATE boards SET title = $1, group_id = $2, title_len = $3, excerpt_len = $4,
                     page_size = $5, list_order = $6, level_list = $7, level_read = $8,
                     level_write = $9, level_reply = $10, level_comment = $11, level_upload = $12,
-                    level_download = $13, list_style = $14, home_count = $15
-                 WHERE id = $16",
+                    level_download = $13, list_style = $14, home_count = $15,
+                    max_files = $16, max_file_mb = $17, allowed_kinds = $18
+                 WHERE id = $19",
             )
             .bind(s.title.trim())
             .bind(s.group_id)
@@ -185,6 +200,9 @@ impl Store {
             .bind(l.download.get())
             .bind(s.list_style.as_str())
             .bind(i64::from(s.home_count))
+            .bind(i64::from(s.uploads.max_files))
+            .bind(i64::from(s.uploads.max_file_mb))
+            .bind(s.uploads.kinds.format())
             .bind(board_id)
             .execute(&mut *tx)
             .await?;

@@ -5,6 +5,7 @@ use madang_core::Attachment;
 
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
+use crate::editing::ActorRef;
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db};
 
@@ -104,6 +105,127 @@ impl Store {
             row
         });
         Ok(row.into())
+    }
+
+    /// Changes the captions of a post's attachments (`(attachment id, caption)`, already
+    /// cleaned). An id that is not one of the post's is ignored, and each caption that
+    /// really changes is one audit entry with the old and new text. Returns how many
+    /// changed.
+    pub async fn set_attachment_captions(
+        &self,
+        post_id: i64,
+        captions: &[(i64, String)],
+        actor: ActorRef<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<usize> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        let changed = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut changed = 0;
+            for (id, caption) in captions {
+                let old: Option<(String, String)> = sqlx::query_as(
+                    "SELECT name, caption FROM attachments WHERE id = $1 AND post_id = $2",
+                )
+                .bind(id)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((name, old)) = old.filter(|(_, old)| old != caption) else {
+                    continue;
+                };
+                sqlx::query("UPDATE attachments SET caption = $1 WHERE id = $2")
+                    .bind(caption)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let detail = format!("{name}: {old:?} → {caption:?}");
+                audit!(
+                    tx,
+                    now.as_second(),
+                    who,
+                    "attachment.caption",
+                    &target,
+                    &detail,
+                    actor.ip
+                );
+                changed += 1;
+            }
+            if changed > 0 {
+                bump_generation!(tx);
+            }
+            tx.commit().await?;
+            changed
+        });
+        Ok(changed)
+    }
+
+    /// Removes attachments from a post (an id that is not one of the post's is ignored),
+    /// each an audit entry. Returns the storage keys no record refers to any more (copies of
+    /// a post share stored files), for the caller to delete from storage after the commit;
+    /// should that fail, `madang check` reports the unreferenced file.
+    pub async fn remove_attachments(
+        &self,
+        post_id: i64,
+        ids: &[i64],
+        actor: ActorRef<'_>,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<String>> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let target = format!("post:{post_id}");
+        let orphans = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut orphans = Vec::new();
+            let mut removed = 0;
+            for id in ids {
+                let found: Option<(String, String)> = sqlx::query_as(
+                    "SELECT name, storage_key FROM attachments WHERE id = $1 AND post_id = $2",
+                )
+                .bind(id)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((name, key)) = found else {
+                    continue;
+                };
+                sqlx::query("DELETE FROM attachments WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit!(
+                    tx,
+                    now.as_second(),
+                    who,
+                    "attachment.remove",
+                    &target,
+                    &name,
+                    actor.ip
+                );
+                removed += 1;
+                let (refs,): (i64,) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM attachments WHERE storage_key = $1)
+                        + (SELECT COUNT(*) FROM legacy_files WHERE storage_key = $1)",
+                )
+                .bind(&key)
+                .fetch_one(&mut *tx)
+                .await?;
+                if refs == 0 && !orphans.contains(&key) {
+                    orphans.push(key);
+                }
+            }
+            if removed > 0 {
+                bump_generation!(tx);
+            }
+            tx.commit().await?;
+            orphans
+        });
+        Ok(orphans)
     }
 
     /// A post's attachments in order.

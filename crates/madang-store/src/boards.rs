@@ -1,6 +1,7 @@
 //! Menu groups and boards.
 
 use madang_core::slug::validate_board_slug;
+use madang_core::uploads::{FileKinds, MAX_FILE_MB_LIMIT, MAX_FILES_LIMIT, UploadLimits};
 use madang_core::{
     Board, BoardLevels, Group, Level, ListOrder, ListStyle, MAX_HOME_COUNT, NewBoard,
 };
@@ -22,6 +23,9 @@ struct BoardRow {
     list_order: String,
     list_style: String,
     home_count: i64,
+    max_files: i64,
+    max_file_mb: i64,
+    allowed_kinds: String,
     level_list: i64,
     level_read: i64,
     level_write: i64,
@@ -33,7 +37,7 @@ struct BoardRow {
 }
 
 const BOARD_COLUMNS: &str = "id, slug, title, group_id, position, title_len, excerpt_len, \
-    page_size, list_order, list_style, home_count, level_list, level_read, level_write, \
+    page_size, list_order, list_style, home_count, max_files, max_file_mb, allowed_kinds, level_list, level_read, level_write, \
     level_reply, level_comment, level_upload, level_download, post_count";
 
 impl From<BoardRow> for Board {
@@ -60,8 +64,20 @@ impl From<BoardRow> for Board {
                 upload: level(r.level_upload),
                 download: level(r.level_download),
             },
+            uploads: upload_limits(r.max_files, r.max_file_mb, &r.allowed_kinds),
             post_count: r.post_count,
         }
+    }
+}
+
+/// A board's upload limits as stored. A value out of range (written by hand or by an
+/// older version) falls back into range, and an unknown kind name to the default kinds,
+/// so a board never accepts more than the rules allow.
+fn upload_limits(max_files: i64, max_file_mb: i64, allowed_kinds: &str) -> UploadLimits {
+    UploadLimits {
+        max_files: max_files.clamp(0, i64::from(MAX_FILES_LIMIT)) as u32,
+        max_file_mb: max_file_mb.clamp(1, i64::from(MAX_FILE_MB_LIMIT)) as u32,
+        kinds: FileKinds::parse(allowed_kinds).unwrap_or_default(),
     }
 }
 
@@ -176,9 +192,10 @@ impl Store {
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
                     level_comment, level_upload, level_download, created_at, list_style,
-                    home_count)
+                    home_count, max_files, max_file_mb, allowed_kinds)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
-                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                    $20)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&new.slug)
@@ -198,6 +215,9 @@ impl Store {
             .bind(now.as_second())
             .bind(new.list_style.as_str())
             .bind(i64::from(new.home_count.min(MAX_HOME_COUNT)))
+            .bind(i64::from(new.uploads.max_files))
+            .bind(i64::from(new.uploads.max_file_mb))
+            .bind(new.uploads.kinds.format())
             .fetch_optional(&mut *tx)
             .await?;
             bump_generation!(tx);

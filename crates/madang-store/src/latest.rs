@@ -156,6 +156,7 @@ mod tests {
             list_style: new.list_style,
             home_count: new.home_count,
             levels: new.levels,
+            uploads: new.uploads,
             post_count: 0,
         }
     }

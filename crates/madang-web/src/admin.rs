@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use madang_core::titles::{TitlesByLang, valid_title};
+use madang_core::uploads::{FileKind, FileKinds, LimitError, UploadLimits, max_file_mb_for};
 use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard, parse_home_count};
 use madang_store::{ActorRef, BoardSettings};
 use minijinja::context;
@@ -143,7 +144,31 @@ fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static
             upload: level_field(fields, "level_upload")?,
             download: level_field(fields, "level_download")?,
         },
+        uploads: upload_limits(fields)?,
     })
+}
+
+/// Reads a board's attachment limits: `max_files`, `max_file_mb` and one `kind` field per
+/// kind of file ticked. The error is a message key.
+fn upload_limits(fields: &[(String, String)]) -> Result<UploadLimits, &'static str> {
+    let number = |name: &str, error: LimitError| {
+        trimmed(fields, name)
+            .parse::<u32>()
+            .map_err(|_| error.message_key())
+    };
+    let mut kinds = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "kind") {
+        kinds.push(FileKind::parse(value.trim()).ok_or("admin-error-allowed-kinds")?);
+    }
+    let limits = UploadLimits {
+        max_files: number("max_files", LimitError::Files)?,
+        max_file_mb: number("max_file_mb", LimitError::Size)?,
+        kinds: FileKinds::of(&kinds),
+    };
+    limits
+        .validate(crate::staff::MAX_UPLOAD_BYTES)
+        .map_err(LimitError::message_key)?;
+    Ok(limits)
 }
 
 pub(crate) async fn render_dashboard(
@@ -330,7 +355,14 @@ async fn board_page(
                 title_len => board.title_len, excerpt_len => board.excerpt_len, page_size => board.page_size,
                 list_order => board.list_order.as_str(),
                 list_style => board.list_style.as_str(), home_count => board.home_count,
+                max_files => board.uploads.max_files, max_file_mb => board.uploads.max_file_mb,
             },
+            kinds => FileKind::ALL.iter().map(|k| context! {
+                value => k.as_str(), label => format!("upload-kind-{}", k.as_str()),
+                checked => board.uploads.kinds.contains(*k),
+            }).collect::<Vec<_>>(),
+            max_files_limit => madang_core::uploads::MAX_FILES_LIMIT,
+            max_file_mb_limit => max_file_mb_for(crate::staff::MAX_UPLOAD_BYTES),
             list_styles => ListStyle::ALL.iter().map(|s| context! { value => s.as_str(), label => format!("admin-style-{}", s.as_str()) }).collect::<Vec<_>>(),
             max_home_count => madang_core::MAX_HOME_COUNT,
             title_fields => title_fields(&titles),

@@ -198,7 +198,7 @@ pub fn try_text_with(
 pub fn has(lang: impl Into<Language>, key: &str) -> bool {
     let args: Vec<(&str, FluentValue<'static>)> = [
         "n", "count", "detail", "login", "reason", "name", "size", "query", "language", "title",
-        "date",
+        "date", "kinds",
     ]
     .into_iter()
     .map(|name| (name, FluentValue::from(1)))

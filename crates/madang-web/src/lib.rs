@@ -41,7 +41,9 @@ mod shell;
 mod sitemap;
 mod staff;
 pub mod theme;
+mod transfer;
 mod translations;
+mod uploads;
 mod view_counts;
 mod views;
 
@@ -218,7 +220,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/b/{slug}/{post}/transfer",
-            get(staff::transfer_form).post(staff::transfer_submit),
+            get(transfer::transfer_form).post(transfer::transfer_submit),
         )
         .route("/b/{slug}/{post}/comments", post(comments::create))
         .route(

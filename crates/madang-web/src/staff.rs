@@ -1,16 +1,15 @@
-//! Staff pages: writing, editing, pinning, deleting, restoring, copying and moving posts,
-//! and the audit log. Every handler checks permission through `madang_core::permission`
-//! and every form carries the session's CSRF token.
+//! Staff pages: writing, editing, pinning, deleting and restoring posts, and the audit log
+//! (attachments are read and checked in `uploads`; copying and moving is in `transfer`).
+//! Every handler checks permission through `madang_core::permission` and every form carries
+//! the session's CSRF token.
 
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Multipart, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use madang_core::copy_line::Transfer;
-use madang_core::download::{clean_file_name, sniff_mime};
-use madang_core::permission::{BoardAction, administers, may, may_edit, may_transfer};
+use madang_core::permission::{BoardAction, administers, may, may_edit};
 use madang_core::{Board, NewPost, PostBody};
-use madang_store::{ActorRef, NewAttachment, PostEdit, TransferRequest};
+use madang_store::{ActorRef, PostEdit};
 use minijinja::context;
 
 use crate::AppState;
@@ -18,104 +17,18 @@ use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{PathParts, path_id};
 use crate::extract::{field, form_fields};
-use crate::i18n::{self, Lang};
+use crate::i18n::Lang;
+use crate::uploads::{PostForm, attach_files, read_post_form, records, remove_files, store_files};
 use crate::views::SiteView;
 
-/// Most files one post may carry.
-pub const MAX_FILES: usize = 10;
-/// Largest single attachment.
-pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-/// Largest whole upload request (all files and fields).
-pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
-
-/// Types an attachment may have, judged by its content.
-const ALLOWED_TYPES: &[&str] = &[
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/zip",
-    "application/x-ole-storage",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/hwp+zip",
-    "application/x-hwp",
-    "text/plain; charset=utf-8",
-];
+/// Largest whole upload request (all files and fields); each board's per-file limit stays
+/// under it.
+pub const MAX_UPLOAD_BYTES: usize = madang_core::uploads::MAX_REQUEST_BYTES;
 
 type Ip = crate::extract::ClientAddr;
 
 fn ip_of(connect: &Ip) -> String {
     client_ip(connect.0)
-}
-
-/// A post form as submitted.
-#[derive(Debug, Default)]
-struct PostForm {
-    csrf: String,
-    title: String,
-    body: String,
-    format: String,
-    secret: bool,
-    pinned: bool,
-    links: String,
-    /// The post this one translates (a new post written with `?translation_of=`).
-    translation_of: Option<i64>,
-    files: Vec<(String, Bytes)>,
-    /// Why a file was refused (a locale key); the typed fields are still returned so the
-    /// form can be shown again with them.
-    file_error: Option<&'static str>,
-}
-
-/// Reads a multipart post form, refusing oversized or disallowed files with a message key.
-async fn read_post_form(mut multipart: Multipart) -> Result<PostForm, &'static str> {
-    let mut form = PostForm::default();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| "write-error-upload")?
-    {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "files" {
-            let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(|_| "write-error-upload")?;
-            if file_name.is_empty() && bytes.is_empty() {
-                continue; // an empty file input
-            }
-            let refusal = if bytes.len() > MAX_FILE_BYTES {
-                Some("write-error-file-too-large")
-            } else if !ALLOWED_TYPES.contains(&sniff_mime(&bytes, &file_name)) {
-                Some("write-error-file-type")
-            } else if form.files.len() >= MAX_FILES {
-                Some("write-error-too-many-files")
-            } else {
-                None
-            };
-            match refusal {
-                Some(key) => form.file_error = form.file_error.or(Some(key)),
-                None => form.files.push((clean_file_name(&file_name), bytes)),
-            }
-            continue;
-        }
-        let text = field.text().await.map_err(|_| "write-error-upload")?;
-        match name.as_str() {
-            "csrf" => form.csrf = text,
-            "title" => form.title = text,
-            "body" => form.body = text,
-            "format" => form.format = text,
-            "secret" => form.secret = text == "1",
-            "pinned" => form.pinned = text == "1",
-            "links" => form.links = text,
-            "translation_of" if !text.is_empty() => {
-                form.translation_of =
-                    Some(path_id(&text).map_err(|_| "translation-error-reference")?)
-            }
-            _ => {}
-        }
-    }
-    Ok(form)
 }
 
 fn body_of(form: &PostForm) -> PostBody {
@@ -146,7 +59,7 @@ fn links_of(text: &str) -> Result<Vec<String>, &'static str> {
     Ok(links)
 }
 
-async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, AppError> {
+pub(crate) async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, AppError> {
     state.store().board(slug).await?.ok_or(AppError::NotFound)
 }
 
@@ -191,9 +104,12 @@ async fn write_page(
             translation_of => translation_of,
             may_pin => administers(&viewer, board),
             may_upload => may(&viewer, board, BoardAction::Upload),
-            max_files => MAX_FILES, max_file_mb => MAX_FILE_BYTES / (1024 * 1024),
+            upload => crate::uploads::upload_view(lang, &board.uploads, attachments.len()),
             attachments => attachments,
-            error => error.map(|key| i18n::text(lang, key)),
+            error => error.map(|key| {
+                let refused = form.file_error.as_ref().map_or("", |(_, name)| name.as_str());
+                crate::uploads::message(lang, &board.uploads, key, refused)
+            }),
         },
     )?;
     let mut response = Html(html).into_response();
@@ -237,37 +153,6 @@ pub(crate) async fn write_form(
     .await
 }
 
-/// Stores uploaded files and records them on a post. If anything fails, the files stored
-/// so far are removed again, so no orphan stays in storage.
-async fn attach_files(
-    state: &AppState,
-    post_id: i64,
-    files: &[(String, Bytes)],
-    actor: (Option<i64>, &str),
-) -> Result<(), AppError> {
-    for (name, bytes) in files {
-        let stored = state.files().put(bytes.clone()).await?;
-        let mime = sniff_mime(bytes, name);
-        let record = NewAttachment {
-            name,
-            storage_key: &stored.key,
-            size: stored.size,
-            sha256: &stored.sha256,
-            mime,
-            caption: "",
-        };
-        if let Err(e) = state
-            .store()
-            .add_attachment(post_id, &record, actor, jiff::Timestamp::now())
-            .await
-        {
-            let _ = state.files().delete(&stored.key).await;
-            return Err(e.into());
-        }
-    }
-    Ok(())
-}
-
 /// POST /b/{slug}/write
 pub(crate) async fn write_submit(
     State(state): State<AppState>,
@@ -281,7 +166,7 @@ pub(crate) async fn write_submit(
     if !may(&viewer, &board, BoardAction::Write) {
         return Err(AppError::Forbidden);
     }
-    let form = match read_post_form(multipart).await {
+    let form = match read_post_form(multipart, &board.uploads, &[]).await {
         Ok(form) => form,
         Err(key) => {
             current.require()?;
@@ -302,7 +187,7 @@ pub(crate) async fn write_submit(
     if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
         return Err(AppError::Forbidden);
     }
-    if let Some(key) = form.file_error {
+    if let Some((key, _)) = form.file_error {
         return write_page(
             &state,
             lang,
@@ -346,29 +231,8 @@ pub(crate) async fn write_submit(
     // The files are stored first and recorded with the post in one transaction: a crash
     // leaves either the whole post or none of it (at worst an unreferenced stored file,
     // which `madang check` reports).
-    let mut stored = Vec::with_capacity(form.files.len());
-    for (name, bytes) in &form.files {
-        match state.files().put(bytes.clone()).await {
-            Ok(file) => stored.push((name.as_str(), sniff_mime(bytes, name), file)),
-            Err(e) => {
-                for (_, _, file) in &stored {
-                    let _ = state.files().delete(&file.key).await;
-                }
-                return Err(e.into());
-            }
-        }
-    }
-    let records: Vec<NewAttachment> = stored
-        .iter()
-        .map(|(name, mime, file)| NewAttachment {
-            name,
-            storage_key: &file.key,
-            size: file.size,
-            sha256: &file.sha256,
-            mime,
-            caption: "",
-        })
-        .collect();
+    let stored = store_files(&state, &form.files).await?;
+    let records = records(&form.files, &stored);
     let created = match form.translation_of {
         Some(source) => {
             match crate::translations::translation_source(&state, &viewer, &board, source).await {
@@ -379,9 +243,7 @@ pub(crate) async fn write_submit(
                         .await
                 }
                 Err(e) => {
-                    for (_, _, file) in &stored {
-                        let _ = state.files().delete(&file.key).await;
-                    }
+                    remove_files(&state, &stored).await;
                     return Err(e);
                 }
             }
@@ -394,9 +256,7 @@ pub(crate) async fn write_submit(
         }
     };
     if created.is_err() {
-        for (_, _, file) in &stored {
-            let _ = state.files().delete(&file.key).await;
-        }
+        remove_files(&state, &stored).await;
     }
     let id = match created {
         Ok(id) => id,
@@ -498,14 +358,11 @@ pub(crate) async fn edit_submit(
     if deleted.is_some() || !may_edit(&viewer, &board, post.author_id) {
         return Err(AppError::Forbidden);
     }
-    let attachments = || async {
-        state
-            .store()
-            .attachments(id)
-            .await
-            .map(|a| a.iter().map(Into::into).collect())
-    };
-    let form = match read_post_form(multipart).await {
+    let existing = state.store().attachments(id).await?;
+    // The stored attachments as the form shows them again, with any captions typed.
+    let attachments = |form: &PostForm| crate::uploads::attachment_views(&existing, &form.captions);
+    let existing_ids: Vec<i64> = existing.iter().map(|a| a.id).collect();
+    let form = match read_post_form(multipart, &board.uploads, &existing_ids).await {
         Ok(form) => form,
         Err(key) => {
             return write_page(
@@ -516,7 +373,7 @@ pub(crate) async fn edit_submit(
                 Some(id),
                 &PostForm::default(),
                 Some(key),
-                attachments().await?,
+                attachments(&PostForm::default()),
             )
             .await;
         }
@@ -525,7 +382,7 @@ pub(crate) async fn edit_submit(
     if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
         return Err(AppError::Forbidden);
     }
-    if let Some(key) = form.file_error {
+    if let Some((key, _)) = form.file_error {
         return write_page(
             &state,
             lang,
@@ -534,7 +391,7 @@ pub(crate) async fn edit_submit(
             Some(id),
             &form,
             Some(key),
-            attachments().await?,
+            attachments(&form),
         )
         .await;
     }
@@ -549,7 +406,7 @@ pub(crate) async fn edit_submit(
                 Some(id),
                 &form,
                 Some(key),
-                attachments().await?,
+                attachments(&form),
             )
             .await;
         }
@@ -579,7 +436,7 @@ pub(crate) async fn edit_submit(
                 Some(id),
                 &form,
                 Some("write-error-title"),
-                attachments().await?,
+                attachments(&form),
             )
             .await;
         }
@@ -589,6 +446,27 @@ pub(crate) async fn edit_submit(
         state
             .store()
             .set_pinned(id, form.pinned, actor, now)
+            .await?;
+    }
+    if !form.remove.is_empty() {
+        let orphans = state
+            .store()
+            .remove_attachments(id, &form.remove, actor, now)
+            .await?;
+        for key in orphans {
+            // A file left behind is reported by `madang check`; the edit itself is done.
+            let _ = state.files().delete(&key).await;
+        }
+    }
+    let existing: Vec<_> = existing
+        .into_iter()
+        .filter(|a| !form.remove.contains(&a.id))
+        .collect();
+    let changed = crate::uploads::changed_captions(&existing, &form.captions);
+    if !changed.is_empty() {
+        state
+            .store()
+            .set_attachment_captions(id, &changed, actor, now)
             .await?;
     }
     attach_files(
@@ -652,135 +530,6 @@ pub(crate) async fn post_action(
         }
         "delete" | "restore" | "pin" | "unpin" => Err(AppError::Forbidden),
         _ => Err(AppError::NotFound),
-    }
-}
-
-/// GET /b/{slug}/{id}/transfer: choose boards to copy or move a post to.
-pub(crate) async fn transfer_form(
-    State(state): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Extension(current): Extension<CurrentSession>,
-    PathParts((slug, id)): PathParts<(String, String)>,
-) -> Result<Response, AppError> {
-    let board = board_or_404(&state, &slug).await?;
-    let id = path_id(&id)?;
-    let session = current.require()?;
-    let viewer = current.viewer();
-    if !administers(&viewer, &board) {
-        return Err(AppError::Forbidden);
-    }
-    let (post, deleted) = state
-        .store()
-        .post_for_staff(board.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if deleted.is_some() {
-        return Err(AppError::NotFound);
-    }
-    let shell = state.shell().await;
-    let targets: Vec<_> = state
-        .store()
-        .boards()
-        .await?
-        .into_iter()
-        .filter(|b| administers(&viewer, b))
-        .map(|b| context! { id => b.id, slug => b.slug, title => shell.board_title(&b, lang), is_source => b.id == board.id })
-        .collect();
-    let site = SiteView::load(&state, lang, &current).await;
-    let path = format!("/b/{}/{}/transfer", board.slug, id);
-    let html = state.theme().render(
-        "transfer.html",
-        context! {
-            lang => lang.code(), prefix => lang.prefix(), site => site,
-            switch_path => format!("{}{}", lang.other().prefix(), path),
-            board => crate::views::BoardView::new(&state, &board, lang).await,
-            current_board => board.slug.clone(),
-            post => context! { id => post.id, title => post.title },
-            targets => targets, csrf => session.csrf_token.clone(),
-            action => format!("{}{}", lang.prefix(), path),
-        },
-    )?;
-    Ok(Html(html).into_response())
-}
-
-/// POST /b/{slug}/{id}/transfer
-pub(crate) async fn transfer_submit(
-    State(state): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Extension(current): Extension<CurrentSession>,
-    connect: Ip,
-    PathParts((slug, id)): PathParts<(String, String)>,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let board = board_or_404(&state, &slug).await?;
-    let id = path_id(&id)?;
-    let fields = form_fields(&body);
-    let session = current.check_csrf(field(&fields, "csrf"))?;
-    let viewer = current.viewer();
-    let transfer = match field(&fields, "mode") {
-        "copy" => Transfer::Copy,
-        "move" => Transfer::Move,
-        _ => return Err(AppError::BadRequest("transfer-error-mode")),
-    };
-    let all_boards = state.store().boards().await?;
-    let mut target_ids = Vec::new();
-    for (_, value) in fields.iter().filter(|(k, _)| k == "target") {
-        let target_id: i64 = value
-            .parse()
-            .map_err(|_| AppError::BadRequest("transfer-error-targets"))?;
-        if !target_ids.contains(&target_id) {
-            target_ids.push(target_id);
-        }
-    }
-    let targets: Vec<&Board> = target_ids
-        .iter()
-        .map(|t| {
-            all_boards
-                .iter()
-                .find(|b| b.id == *t)
-                .ok_or(AppError::BadRequest("transfer-error-targets"))
-        })
-        .collect::<Result<_, _>>()?;
-    if targets.is_empty() {
-        return Err(AppError::BadRequest("transfer-error-targets"));
-    }
-    // One check for the whole action: the source and every target must be the actor's.
-    if !may_transfer(&viewer, &board, &targets) {
-        return Err(AppError::Forbidden);
-    }
-    let ip = ip_of(&connect);
-    let request = TransferRequest {
-        transfer,
-        post_id: id,
-        target_board_ids: &target_ids,
-        actor_id: Some(session.member.id),
-        actor_name: &session.member.nickname,
-        ip: &ip,
-        at: jiff::Timestamp::now(),
-        line_language: state.config().copy_line_language,
-        zone: &state.config().zone,
-    };
-    // The post must belong to this board.
-    state
-        .store()
-        .post_for_staff(board.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match state.store().transfer_post(&request).await {
-        Ok(new_ids) => {
-            let first = targets[0];
-            Ok(Redirect::to(&format!(
-                "{}/b/{}/{}",
-                lang.prefix(),
-                first.slug,
-                new_ids[0]
-            ))
-            .into_response())
-        }
-        Err(madang_store::StoreError::Invalid(_)) => {
-            Err(AppError::BadRequest("transfer-error-own-board"))
-        }
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -152,6 +152,11 @@ async fn give_korean_titles(store: &Store) {
         list_style: madang_core::ListStyle::Gallery,
         home_count: 3,
         levels: board.levels,
+        uploads: madang_core::uploads::UploadLimits {
+            max_files: 3,
+            max_file_mb: 5,
+            kinds: madang_core::uploads::FileKinds::of(&[madang_core::uploads::FileKind::Pdf]),
+        },
     };
     store
         .update_board(board.id, &settings, actor, now)

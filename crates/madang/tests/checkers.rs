@@ -304,6 +304,36 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         korean.board_slug, korean.post_id
     );
 
+    // A board with its own upload limits: its write form has three file and caption rows
+    // and a hint naming two kinds.
+    let photos = site.store().board("photos").await.unwrap().unwrap();
+    let photo_titles = site
+        .store()
+        .local_titles()
+        .await
+        .unwrap()
+        .of_board(photos.id);
+    let limited = madang_store::BoardSettings {
+        uploads: madang_core::uploads::UploadLimits {
+            max_files: 3,
+            max_file_mb: 5,
+            kinds: madang_core::uploads::FileKinds::of(&[
+                madang_core::uploads::FileKind::Images,
+                madang_core::uploads::FileKind::Pdf,
+            ]),
+        },
+        ..madang_store::BoardSettings::of(&photos, photo_titles)
+    };
+    let actor = madang_store::ActorRef {
+        id: None,
+        name: "checker",
+        ip: "",
+    };
+    site.store()
+        .update_board(photos.id, &limited, actor, jiff::Timestamp::now())
+        .await
+        .unwrap();
+
     let public = [
         ("home", "/".to_owned()),
         ("post-translated", statement_en.clone()),
@@ -314,7 +344,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("board-empty", "/b/youth".to_owned()),
         ("board-list-style", "/b/notices".to_owned()),
         ("board-gallery", "/b/photos".to_owned()),
-        ("post-attachment", with_file),
+        ("post-attachment", with_file.clone()),
         ("post-comments", with_comments.clone()),
         ("search-results", "/search?q=North+Korea".to_owned()),
         ("search-no-results", "/search?q=xylophone".to_owned()),
@@ -332,6 +362,9 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("admin-pages", "/admin/pages".to_owned()),
         ("admin-page", format!("/admin/pages/{about_id}")),
         ("write", "/b/advocacy/write".to_owned()),
+        ("write-limited", "/b/photos/write".to_owned()),
+        // The edit form, with a caption field for the stored attachment.
+        ("edit-with-file", format!("{with_file}/edit")),
         ("post-staff", with_comments),
         ("post-history", history),
         ("post-revision", compared),

@@ -131,3 +131,19 @@ async fn members_sign_in_with_their_gnuboard_passwords_once_rehashed() {
     assert!(audit.iter().any(|e| e.action == "member.password.upgrade"));
     site.finish().await;
 }
+
+#[tokio::test]
+async fn boards_keep_their_upload_count_and_size() {
+    let site = imported_site().await;
+    // `advocacy` allowed 3 files of 10 MiB (`bo_upload_count`, `bo_upload_size` in bytes);
+    // the kinds are Madang's default, GnuBoard5 having none per board.
+    let board = site.store().board("advocacy").await.unwrap().unwrap();
+    assert_eq!(
+        (board.uploads.max_files, board.uploads.max_file_mb),
+        (3, 10)
+    );
+    assert_eq!(board.uploads.kinds, madang_core::uploads::FileKinds::ALL);
+    let youth = site.store().board("youth").await.unwrap().unwrap();
+    assert_eq!(youth.uploads.max_files, 2);
+    site.finish().await;
+}

@@ -31,6 +31,8 @@ fn board_form(board: &Board, csrf: &str, titles: [(&str, &str); 3]) -> Vec<(Stri
         ("list_order".into(), board.list_order.as_str().into()),
         ("list_style".into(), board.list_style.as_str().into()),
         ("home_count".into(), board.home_count.to_string()),
+        ("max_files".into(), board.uploads.max_files.to_string()),
+        ("max_file_mb".into(), board.uploads.max_file_mb.to_string()),
         ("level_list".into(), l.list.get().to_string()),
         ("level_read".into(), l.read.get().to_string()),
         ("level_write".into(), l.write.get().to_string()),
@@ -39,6 +41,13 @@ fn board_form(board: &Board, csrf: &str, titles: [(&str, &str); 3]) -> Vec<(Stri
         ("level_upload".into(), l.upload.get().to_string()),
         ("level_download".into(), l.download.get().to_string()),
     ];
+    form.extend(
+        board
+            .uploads
+            .kinds
+            .iter()
+            .map(|k| ("kind".to_owned(), k.as_str().to_owned())),
+    );
     form.extend(titles.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     form
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use madang_core::uploads::{MAX_FILES_LIMIT, MAX_REQUEST_BYTES, MB, max_file_mb_for};
 use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard};
 use madang_store::{ImportGroup, Imported};
 
@@ -96,7 +97,24 @@ fn board_settings(b: Row<'_>, group_id: Option<i64>) -> NewBoard {
         upload: level("bo_upload_level"),
         download: level("bo_download_level"),
     };
+    // GnuBoard5 has one file field per allowed file (`bo_upload_count`, 0 for none) and a
+    // size per file in bytes; it restricts types site-wide by extension only, so the board
+    // keeps Madang's default kinds (judged by content).
+    if b.has("bo_upload_count") {
+        new.uploads.max_files = b.i("bo_upload_count").clamp(0, i64::from(MAX_FILES_LIMIT)) as u32;
+    }
+    if b.has("bo_upload_size") && b.i("bo_upload_size") > 0 {
+        new.uploads.max_file_mb = upload_mb(b.i("bo_upload_size"));
+    }
     new
+}
+
+/// A GnuBoard5 per-file size in bytes as whole MB, rounded up so no file the old site
+/// took is refused, within what a board may allow.
+fn upload_mb(bytes: i64) -> u32 {
+    let mb = i64::try_from(MB).unwrap_or(i64::MAX);
+    let largest = i64::from(max_file_mb_for(MAX_REQUEST_BYTES));
+    (bytes.saturating_add(mb - 1) / mb).clamp(1, largest) as u32
 }
 
 /// The list style for a GnuBoard5 list skin. The stock `basic` skin is a table of titles
@@ -283,6 +301,14 @@ pub(super) async fn import_boards(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upload_sizes_become_whole_megabytes_within_the_limits() {
+        assert_eq!(upload_mb(1_048_576), 1);
+        assert_eq!(upload_mb(1_048_577), 2);
+        assert_eq!(upload_mb(1), 1);
+        assert_eq!(upload_mb(10 * 1024 * 1024 * 1024), 63);
+    }
 
     #[test]
     fn skins_choose_the_list_style() {

@@ -86,6 +86,10 @@ impl<'a> Row<'a> {
     pub(super) fn i(&self, column: &str) -> i64 {
         self.get(column).as_i64()
     }
+    /// Whether the table has this column (an older GnuBoard may lack it).
+    pub(super) fn has(&self, column: &str) -> bool {
+        self.table.index.contains_key(column)
+    }
 }
 
 /// What the first pass learns.

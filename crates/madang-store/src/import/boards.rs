@@ -137,9 +137,10 @@ impl ImportSession {
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
                     level_comment, level_upload, level_download, created_at, list_style,
-                    home_count)
+                    home_count, max_files, max_file_mb, allowed_kinds)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
-                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                    $20)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&board.slug)
@@ -159,6 +160,9 @@ impl ImportSession {
             .bind(self.now)
             .bind(board.list_style.as_str())
             .bind(i64::from(board.home_count.min(madang_core::MAX_HOME_COUNT)))
+            .bind(i64::from(board.uploads.max_files))
+            .bind(i64::from(board.uploads.max_file_mb))
+            .bind(board.uploads.kinds.format())
             .fetch_optional(&mut **tx)
             .await?
         });
