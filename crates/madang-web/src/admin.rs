@@ -10,7 +10,7 @@ use axum::{Extension, Router};
 use madang_core::titles::{TitlesByLang, valid_title};
 use madang_core::uploads::{FileKind, FileKinds, LimitError, UploadLimits, max_file_mb_for};
 use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard, parse_home_count};
-use madang_store::{ActorRef, BoardSettings};
+use madang_store::BoardSettings;
 use minijinja::context;
 
 use crate::AppState;
@@ -243,11 +243,7 @@ async fn save_settings(
         return render_dashboard(&state, lang, &current, Some(message)).await;
     }
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .set_site_setting(
@@ -297,11 +293,7 @@ async fn create_board(
     };
     let new = NewBoard::new(&slug, &title, group_id);
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     match state
         .store()
         .create_board_audited(&new, actor, jiff::Timestamp::now())
@@ -408,11 +400,7 @@ async fn save_board(
         Err(key) => return board_page(&state, lang, &current, &slug, Some(key)).await,
     };
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .update_board(board.id, &settings, actor, jiff::Timestamp::now())
@@ -443,11 +431,7 @@ async fn save_member(
         return Err(AppError::BadRequest("admin-error-self"));
     }
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .set_member_access(member.id, level, blocked, actor, jiff::Timestamp::now())

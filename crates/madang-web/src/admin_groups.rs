@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get};
 use madang_core::Group;
 use madang_core::titles::TitlesByLang;
-use madang_store::{ActorRef, GroupSettings, StoreError};
+use madang_store::{GroupSettings, StoreError};
 use minijinja::context;
 
 use crate::AppState;
@@ -111,11 +111,7 @@ async fn save(
         }
     };
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .update_group(
@@ -141,11 +137,7 @@ async fn create(
     let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let (slug, title) = (trimmed(&fields, "slug"), trimmed(&fields, "title"));
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     let refused = match state
         .store()
         .add_group(slug, title, actor, jiff::Timestamp::now())
@@ -185,11 +177,7 @@ async fn move_group(
         _ => return Err(AppError::BadRequest("admin-error-move")),
     };
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .move_group(group.id, up, actor, jiff::Timestamp::now())
@@ -211,11 +199,7 @@ async fn delete(
     let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let group = group_or_404(&state, &id).await?;
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     match state
         .store()
         .delete_group(group.id, actor, jiff::Timestamp::now())

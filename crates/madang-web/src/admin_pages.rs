@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get, routing::post};
 use madang_core::PostBody;
 use madang_core::page::NewPage;
-use madang_store::{ActorRef, Session, StoreError};
+use madang_store::StoreError;
 use minijinja::context;
 
 use crate::AppState;
@@ -87,14 +87,6 @@ impl PageForm {
         }
         .validated()
         .map_err(|e| e.message_key())
-    }
-}
-
-fn actor<'a>(session: &'a Session, ip: &'a str) -> ActorRef<'a> {
-    ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip,
     }
 }
 
@@ -232,7 +224,12 @@ async fn store_page(
     let ip = client_ip(addr);
     let saved = state
         .store()
-        .save_page(id, page, actor(session, &ip), jiff::Timestamp::now())
+        .save_page(
+            id,
+            page,
+            crate::auth::actor(session, &ip),
+            jiff::Timestamp::now(),
+        )
         .await;
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("{}/admin/pages", lang.prefix())).into_response()),
@@ -285,7 +282,7 @@ async fn delete(
     let ip = client_ip(addr);
     if !state
         .store()
-        .delete_page(id, actor(session, &ip), jiff::Timestamp::now())
+        .delete_page(id, crate::auth::actor(session, &ip), jiff::Timestamp::now())
         .await?
     {
         return Err(AppError::NotFound);

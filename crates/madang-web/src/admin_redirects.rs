@@ -5,7 +5,6 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get, routing::post};
-use madang_store::ActorRef;
 use minijinja::context;
 
 use crate::AppState;
@@ -96,11 +95,7 @@ async fn save(
     let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let (old, new) = (trimmed(&fields, "old"), trimmed(&fields, "new"));
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     match state
         .store()
         .save_redirect(old, new, actor, jiff::Timestamp::now())
@@ -133,11 +128,7 @@ async fn delete(
     let fields = form_fields(&body);
     let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .delete_redirect(trimmed(&fields, "old"), actor, jiff::Timestamp::now())

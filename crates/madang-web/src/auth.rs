@@ -188,6 +188,19 @@ pub(crate) async fn same_origin_writes(request: Request, next: Next) -> Response
     next.run(request).await
 }
 
+/// Who acts, as the audit log records it: the signed-in member and their (shortened)
+/// address.
+pub(crate) fn actor<'a>(
+    session: &'a madang_store::Session,
+    ip: &'a str,
+) -> madang_store::ActorRef<'a> {
+    madang_store::ActorRef {
+        id: Some(session.member.id),
+        name: &session.member.nickname,
+        ip,
+    }
+}
+
 /// The client's address, shortened for the audit log and rate limits: IPv4 to /24, IPv6 to
 /// /48, so logs do not keep full addresses of readers.
 pub(crate) fn client_ip(request_ip: Option<std::net::IpAddr>) -> String {

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use madang_core::permission::{BoardAction, administers, may, may_read_secret};
-use madang_store::{ActorRef, CommentRefusal, NewComment};
+use madang_store::{CommentRefusal, NewComment};
 
 use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
@@ -61,11 +61,7 @@ pub(crate) async fn create(
         ),
     };
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     let new = NewComment {
         post_id,
         parent_id,
@@ -116,11 +112,7 @@ pub(crate) async fn delete(
         return Err(AppError::Forbidden);
     }
     let ip = client_ip(addr);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .delete_comment(comment_id, actor, jiff::Timestamp::now())

@@ -12,7 +12,6 @@ use madang_core::permission::may_edit;
 use madang_core::text::plain_lines;
 use madang_core::time::{iso, long_date};
 use madang_core::{Board, Post, diff};
-use madang_store::ActorRef;
 use minijinja::{Value, context};
 
 use crate::AppState;
@@ -162,11 +161,7 @@ pub(crate) async fn restore(
     let session = current.check_csrf(field(&fields, "csrf"))?;
     let (board, post) = editable_post(&state, &current, &slug, &id).await?;
     let ip = client_ip(connect.0);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     state
         .store()
         .restore_revision(post.id, path_id(&rev)?, actor, Timestamp::now())

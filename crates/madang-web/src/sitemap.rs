@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use madang_core::ListOrder;
+use madang_core::{Board, ListOrder};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, Event};
 
@@ -43,17 +43,13 @@ pub(crate) async fn sitemap(
     let now = Timestamp::now();
     let zone = &state.config().zone;
     let default = state.config().default_language;
-    let translated = Translated::load(&state, &origin, now).await?;
+    let boards = state.store().boards().await?;
+    let public: Vec<&Board> = boards.iter().filter(|b| public_board(b)).collect();
+    let translated = Translated::load(&state, &origin, &public, now).await?;
     // (path without the language prefix, last change)
     let mut urls: Vec<(String, Option<Timestamp>)> = vec![("/".to_owned(), None)];
     let mut site_latest: Option<Timestamp> = None;
-    for board in state
-        .store()
-        .boards()
-        .await?
-        .iter()
-        .filter(|b| public_board(b))
-    {
+    for board in public.iter().copied() {
         let board_at = urls.len();
         urls.push((format!("/b/{}", board.slug), None));
         let mut by_date = board.clone();
@@ -124,23 +120,20 @@ struct Translated {
 }
 
 impl Translated {
-    async fn load(state: &AppState, origin: &Origin, now: Timestamp) -> Result<Self, AppError> {
+    async fn load(
+        state: &AppState,
+        origin: &Origin,
+        public: &[&Board],
+        now: Timestamp,
+    ) -> Result<Self, AppError> {
         let default = state.config().default_language;
-        let public: Vec<String> = state
-            .store()
-            .boards()
-            .await?
-            .into_iter()
-            .filter(public_board)
-            .map(|b| b.slug)
-            .collect();
         // Only translations guests may read: the sitemap is for everyone.
         let links: Vec<_> = state
             .store()
             .translation_links(now)
             .await?
             .into_iter()
-            .filter(|l| public.contains(&l.board_slug))
+            .filter(|l| public.iter().any(|b| b.slug == l.board_slug))
             .collect();
         let mut groups: HashMap<i64, Vec<(&str, String)>> = HashMap::new();
         for link in &links {

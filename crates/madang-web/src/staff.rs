@@ -9,7 +9,7 @@ use axum::extract::{Multipart, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use madang_core::permission::{BoardAction, administers, may, may_edit};
 use madang_core::{Board, NewPost, PostBody};
-use madang_store::{ActorRef, PostEdit};
+use madang_store::PostEdit;
 use minijinja::context;
 
 use crate::AppState;
@@ -419,11 +419,7 @@ pub(crate) async fn edit_submit(
         links,
     };
     let ip = ip_of(&connect);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     let now = jiff::Timestamp::now();
     match state.store().edit_post(id, &edit, actor, now).await {
         Ok(()) => {}
@@ -499,11 +495,7 @@ pub(crate) async fn post_action(
         .await?
         .ok_or(AppError::NotFound)?;
     let ip = ip_of(&connect);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     let now = jiff::Timestamp::now();
     let post_url = format!("{}/b/{}/{}", lang.prefix(), board.slug, id);
     let list_url = format!("{}/b/{}", lang.prefix(), board.slug);

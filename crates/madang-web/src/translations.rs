@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use madang_core::Post;
 use madang_core::permission::{BoardAction, Viewer, may, may_edit};
 use madang_core::translation::{TranslationError, missing_languages, parse_post_reference};
-use madang_store::{ActorRef, StoreError, Translation};
+use madang_store::{StoreError, Translation};
 use minijinja::{Value, context};
 
 use crate::AppState;
@@ -223,11 +223,7 @@ pub(crate) async fn translation_action(
         return Err(AppError::Forbidden);
     }
     let ip = crate::auth::client_ip(connect.0);
-    let actor = ActorRef {
-        id: Some(session.member.id),
-        name: &session.member.nickname,
-        ip: &ip,
-    };
+    let actor = crate::auth::actor(session, &ip);
     let now = jiff::Timestamp::now();
     let result = match field(&fields, "op") {
         "link" => {
