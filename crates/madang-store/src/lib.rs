@@ -176,6 +176,10 @@ impl Store {
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
             let pool = SqlitePoolOptions::new()
                 .max_connections(pool_size.unwrap_or((2 * cores).clamp(2, 8)).max(1))
+                // A connection to a local file cannot go stale the way a network one can;
+                // the ping sqlx would send before each use is one more round trip to the
+                // connection's thread per statement.
+                .test_before_acquire(false)
                 // A COMMIT that fails (a full disk) makes SQLite roll back by itself; sqlx
                 // still counts the transaction as open and would refuse every later BEGIN
                 // on that connection. Such a connection is closed instead of reused.

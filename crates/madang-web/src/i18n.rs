@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader};
@@ -159,11 +160,69 @@ impl Serialize for Lang {
     }
 }
 
+/// The locale files, for the table of strings without arguments.
+const ENGLISH_SOURCE: &str = include_str!("../../../locales/en/main.ftl");
+const KOREAN_SOURCE: &str = include_str!("../../../locales/ko/main.ftl");
+
+/// Each language's strings that take no arguments, formatted once: templates ask for them
+/// on every page they render (a list page dozens of times), and Fluent would format the
+/// message again on each lookup.
+static PLAIN: LazyLock<[HashMap<&'static str, Arc<str>>; 2]> = LazyLock::new(|| {
+    [
+        plain_strings(Language::English, ENGLISH_SOURCE),
+        plain_strings(Language::Korean, KOREAN_SOURCE),
+    ]
+});
+
+/// The messages of one locale file without placeables (no `{`), formatted.
+fn plain_strings(lang: Language, source: &'static str) -> HashMap<&'static str, Arc<str>> {
+    let mut table = HashMap::new();
+    let mut entry: Option<(&'static str, bool)> = None;
+    let mut finish = |entry: Option<(&'static str, bool)>| {
+        if let Some((key, false)) = entry
+            && let Some(text) = LOCALES.try_lookup(&lang.id(), key)
+        {
+            table.insert(key, Arc::from(text));
+        }
+    };
+    for line in source.lines() {
+        if line.starts_with(|c: char| c.is_ascii_alphabetic())
+            && let Some((key, value)) = line.split_once(" =")
+        {
+            finish(entry.take());
+            entry = Some((key.trim(), value.contains('{')));
+        } else if line.starts_with(' ') {
+            // A continuation of the current message.
+            if let Some((_, placeable)) = entry.as_mut() {
+                *placeable |= line.contains('{');
+            }
+        } else {
+            finish(entry.take());
+        }
+    }
+    finish(entry.take());
+    table
+}
+
+/// A UI string without arguments, from the table formatted at first use; `None` when the
+/// key is missing or needs arguments.
+pub fn plain_text(lang: impl Into<Language>, key: &str) -> Option<Arc<str>> {
+    let index = match lang.into() {
+        Language::English => 0,
+        Language::Korean => 1,
+    };
+    PLAIN[index].get(key).cloned()
+}
+
 /// Looks up a UI string; a missing key shows the key itself (and a test catches it).
 pub fn text(lang: impl Into<Language>, key: &str) -> String {
-    LOCALES
-        .try_lookup(&lang.into().id(), key)
-        .unwrap_or_else(|| key.to_owned())
+    let lang = lang.into();
+    match plain_text(lang, key) {
+        Some(text) => text.to_string(),
+        None => LOCALES
+            .try_lookup(&lang.id(), key)
+            .unwrap_or_else(|| key.to_owned()),
+    }
 }
 
 /// Looks up a UI string with arguments; a missing key shows the key itself.
@@ -212,9 +271,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn plain_strings_are_formatted_as_fluent_formats_them() {
+        for lang in [Language::English, Language::Korean] {
+            let table = &PLAIN[lang as usize];
+            assert!(table.len() > 100, "{lang:?}: {} strings", table.len());
+            for (key, text) in table {
+                assert_eq!(
+                    Some(text.to_string()),
+                    try_text_with(lang, key, &[]),
+                    "{key}"
+                );
+            }
+        }
+        assert_eq!(
+            plain_text(Language::Korean, "see-details").as_deref(),
+            Some("자세히 보기")
+        );
+        // A string with an argument is not in the table: it must be formatted each time.
+        assert_eq!(plain_text(Language::English, "page-n"), None);
+        assert_eq!(plain_text(Language::English, "no-such-key"), None);
+    }
+
+    #[test]
     fn every_english_key_has_a_korean_translation() {
-        let english = include_str!("../../../locales/en/main.ftl");
-        let korean = include_str!("../../../locales/ko/main.ftl");
+        let (english, korean) = (ENGLISH_SOURCE, KOREAN_SOURCE);
         let keys = |src: &str| -> Vec<String> {
             src.lines()
                 .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()) && l.contains(" ="))

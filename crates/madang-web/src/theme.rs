@@ -119,15 +119,14 @@ fn escape_html(
 ) -> Result<(), TemplateError> {
     let html = matches!(state.auto_escape(), minijinja::AutoEscape::Html);
     match value.as_str() {
-        Some(text) if html && !value.is_safe() => out
-            .write_str(&madang_core::html::escape(text))
+        Some(text) if html && !value.is_safe() => madang_core::html::escape_into(out, text)
             .map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "writing the page")),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
 
 /// `t("key", name=value, …)` in templates: the UI string in the page's language.
-fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String, TemplateError> {
+fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<Value, TemplateError> {
     // Only the language matters for the strings, not which one is the site's default.
     let lang = state
         .lookup("lang")
@@ -135,6 +134,11 @@ fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String,
         .and_then(Value::as_str)
         .and_then(Language::from_code)
         .unwrap_or_default();
+    if kwargs.args().next().is_none()
+        && let Some(text) = i18n::plain_text(lang, key)
+    {
+        return Ok(Value::from(text));
+    }
     let mut args: Vec<(&str, FluentValue<'static>)> = Vec::new();
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;
@@ -146,6 +150,7 @@ fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<String,
     }
     kwargs.assert_all_used()?;
     i18n::try_text_with(lang, key, &args)
+        .map(Value::from)
         .ok_or_else(|| TemplateError::new(ErrorKind::UndefinedError, format!("no UI string {key}")))
 }
 

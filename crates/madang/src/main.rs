@@ -127,6 +127,12 @@ enum UserAction {
     },
 }
 
+/// mimalloc rather than the C library's allocator: rendering a page makes many small
+/// strings and frees them, and glibc's malloc spent about a sixth of an uncached list
+/// page's CPU time on that (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
