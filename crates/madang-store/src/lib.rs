@@ -27,6 +27,7 @@ mod members;
 mod menu;
 mod pages;
 mod posts;
+mod readers;
 mod redirects;
 mod resets;
 mod revisions;
@@ -147,6 +148,8 @@ pub struct Store {
     pub(crate) db: Db,
     /// What lists remember per site generation: where deep pages start, pinned rows.
     pub(crate) list_cache: lists::ListCache,
+    /// Synchronous readers of an SQLite file, for list pages (`None` on PostgreSQL).
+    pub(crate) readers: Option<readers::Readers>,
 }
 
 impl Store {
@@ -174,6 +177,7 @@ impl Store {
                 .pragma("mmap_size", "0")
                 .pragma("cache_size", "-4096");
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+            let file = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()
                 .max_connections(pool_size.unwrap_or((2 * cores).clamp(2, 8)).max(1))
                 // A connection to a local file cannot go stale the way a network one can;
@@ -195,9 +199,15 @@ impl Store {
                 &sqlx::migrate!("migrations/sqlite"),
                 sqlx::migrate!("migrations/sqlite").run(&pool).await,
             )?;
+            // Lists read the file through readers of their own (readers.rs); an in-memory
+            // database has no file to open twice, and its lists go through the pool.
+            let readers = file
+                .is_file()
+                .then(|| readers::Readers::new(file, cores as usize));
             Store {
                 db: Db::Sqlite(pool),
                 list_cache: Default::default(),
+                readers,
             }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
@@ -212,6 +222,7 @@ impl Store {
             Store {
                 db: Db::Postgres(pool),
                 list_cache: Default::default(),
+                readers: None,
             }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
@@ -239,12 +250,14 @@ impl Store {
             Ok(Store {
                 db: Db::Sqlite(pool),
                 list_cache: Default::default(),
+                readers: None,
             })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(2).connect(url).await?;
             Ok(Store {
                 db: Db::Postgres(pool),
                 list_cache: Default::default(),
+                readers: None,
             })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))

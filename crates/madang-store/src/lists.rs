@@ -16,7 +16,8 @@ use madang_core::text::LEAD_EXCERPT_MAX;
 use madang_core::{Board, ListImages, ListOrder, ListStyle, PostSummary};
 
 use crate::posts::{BoardPage, SUMMARY_COLUMNS, SummaryRow, VISIBLE, order_by};
-use crate::{Db, Result, Store, on_db};
+use crate::{Db, Result, Store, on_db, ts};
+use rusqlite::ToSql;
 
 /// List entries between two anchors. Pages that start before the first anchor past the
 /// beginning are read with a plain offset.
@@ -134,6 +135,45 @@ fn from_anchor(order: ListOrder) -> String {
     }
 }
 
+/// A list statement's rows read through a synchronous reader (readers.rs), with the
+/// columns [`list_columns`] names.
+fn summaries(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[(&str, &dyn ToSql)],
+    gallery: bool,
+) -> rusqlite::Result<Vec<PostSummary>> {
+    // Counted like sqlx's own statement events (the query-count test listens for both).
+    tracing::trace!(target: "madang_store::readers", summary = sql.trim_start(), "statement");
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params, |row| {
+        let images = match gallery {
+            false => ListImages::default(),
+            true => ListImages {
+                body_src: row
+                    .get::<_, Option<String>>("first_img")?
+                    .as_deref()
+                    .and_then(first_image_src),
+                attachment_id: row.get("image_attachment")?,
+            },
+        };
+        Ok(PostSummary {
+            id: row.get("id")?,
+            board_id: row.get("board_id")?,
+            title: row.get("title")?,
+            body_text: row.get("body_text")?,
+            author_name: row.get("author_name")?,
+            published_at: ts(row.get("published_at")?),
+            pinned: row.get("pinned")?,
+            secret: row.get("secret")?,
+            views: row.get("views")?,
+            attachment_count: row.get("attachment_count")?,
+            images,
+        })
+    })?;
+    rows.collect()
+}
+
 impl Store {
     /// One page of a board's list (1-based), pinned posts first on page 1. Pages past the
     /// end are empty rather than an error, so a stale link shows "no posts".
@@ -204,36 +244,62 @@ impl Store {
                 .filter(|p| p.generation == generation && p.columns == columns)
                 .map(|p| p.rows.clone())
         });
-        let (pinned, posts): (Option<Vec<ListRow>>, Vec<ListRow>) = on_db!(self, |pool| {
-            let pinned = match remembered {
-                Some(_) => None,
-                None => Some(
-                    sqlx::query_as(&pinned_sql)
+        // Through the synchronous readers where there are (an SQLite file; readers.rs),
+        // else, or should that read fail, through the pool.
+        let gallery = style == ListStyle::Gallery;
+        let read_pinned = remembered.is_none();
+        let fast = self.readers.as_ref().and_then(|readers| {
+            readers
+                .read(|conn| {
+                    let base: [(&str, &dyn ToSql); 2] =
+                        [("$1", &board.id), ("$2", &now.as_second())];
+                    let pinned = match read_pinned {
+                        true => Some(summaries(conn, &pinned_sql, &base, gallery)?),
+                        false => None,
+                    };
+                    let mut params: Vec<(&str, &dyn ToSql)> = base.to_vec();
+                    params.extend([("$3", &size as &dyn ToSql), ("$4", &skip)]);
+                    if let Some((key, id)) = &from {
+                        params.extend([("$5", key as &dyn ToSql), ("$6", id)]);
+                    }
+                    Ok((pinned, summaries(conn, &list_sql, &params, gallery)?))
+                })
+                .inspect_err(|e| tracing::warn!(error = %e, "list read through the pool instead"))
+                .ok()
+        });
+        let (pinned, posts) = match fast {
+            Some(rows) => rows,
+            None => {
+                let (pinned, posts): (Option<Vec<ListRow>>, Vec<ListRow>) = on_db!(self, |pool| {
+                    let pinned = match read_pinned {
+                        false => None,
+                        true => Some(
+                            sqlx::query_as(&pinned_sql)
+                                .bind(board.id)
+                                .bind(now.as_second())
+                                .fetch_all(pool)
+                                .await?,
+                        ),
+                    };
+                    let mut list = sqlx::query_as(&list_sql)
                         .bind(board.id)
                         .bind(now.as_second())
-                        .fetch_all(pool)
-                        .await?,
-                ),
-            };
-            let mut list = sqlx::query_as(&list_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .bind(size)
-                .bind(skip);
-            if let Some((key, id)) = from {
-                list = list.bind(key).bind(id);
+                        .bind(size)
+                        .bind(skip);
+                    if let Some((key, id)) = from {
+                        list = list.bind(key).bind(id);
+                    }
+                    let posts = list.fetch_all(pool).await?;
+                    (pinned, posts)
+                });
+                let summaries = |rows: Vec<ListRow>| rows.into_iter().map(Into::into).collect();
+                (pinned.map(summaries), summaries(posts))
             }
-            let posts = list.fetch_all(pool).await?;
-            (pinned, posts)
-        });
+        };
         let pinned: Vec<PostSummary> = match (remembered, pinned) {
             (Some(rows), _) => rows,
             (None, rows) => {
-                let rows: Vec<PostSummary> = rows
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Into::into)
-                    .collect();
+                let rows: Vec<PostSummary> = rows.unwrap_or_default();
                 if let (Some(generation), Ok(mut boards)) =
                     (generation, self.list_cache.pinned.lock())
                 {
@@ -253,7 +319,7 @@ impl Store {
         let pages = ((unpinned_total + size - 1) / size).max(1) as u32;
         Ok(BoardPage {
             pinned: if page == 1 { pinned } else { Vec::new() },
-            posts: posts.into_iter().map(Into::into).collect(),
+            posts,
             page,
             pages,
         })
@@ -325,6 +391,88 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use madang_core::{ListOrder, NewBoard, NewPost, PostBody};
+
+    fn post(n: usize, pinned: bool) -> NewPost {
+        NewPost {
+            title: format!("Post {n} – 북한 인권"),
+            body: PostBody::Html(format!(
+                "<p>Statement {n}: 이산가족 &amp; <b>rights</b>.</p><p><img src=\"/files/{n}.png\" alt=\"\"></p>"
+            )),
+            author_id: None,
+            author_name: format!("staff {}", n % 3),
+            lang: None,
+            pinned,
+            secret: n.is_multiple_of(7),
+            published_at: Timestamp::from_second(1_700_000_000 + (n as i64) * 60).unwrap(),
+            links: Vec::new(),
+        }
+    }
+
+    /// The synchronous readers (readers.rs) give every page exactly what the pool gives:
+    /// the first page with its pinned posts, a page read from an anchor, the last page, one
+    /// past the end; in thread and date order; webzine, list and gallery columns.
+    #[tokio::test]
+    async fn readers_and_pool_read_the_same_pages() {
+        let dir = std::env::temp_dir().join(format!("madang-lists-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_file(dir.join("site.db"));
+        let url = format!("sqlite:{}", dir.join("site.db").display());
+        let mut store = Store::connect(&url).await.unwrap();
+        assert!(store.readers.is_some(), "a file database gets readers");
+        let now = Timestamp::from_second(1_800_000_000).unwrap();
+        let mut boards = Vec::new();
+        for (slug, order, style) in [
+            ("news", ListOrder::Thread, ListStyle::Webzine),
+            ("table", ListOrder::DateAsc, ListStyle::List),
+            ("photos", ListOrder::DateDesc, ListStyle::Gallery),
+        ] {
+            let mut new = NewBoard::new(slug, slug, None);
+            new.page_size = 4;
+            new.list_order = order;
+            new.list_style = style;
+            let board = store.create_board(&new, now).await.unwrap();
+            let posts: Vec<NewPost> = (0..130).map(|n| post(n, n == 5 || n == 77)).collect();
+            store.create_posts(board.id, &posts, now).await.unwrap();
+            boards.push(board.slug);
+        }
+        let boards: Vec<Board> = store
+            .boards()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|b| boards.contains(&b.slug))
+            .collect();
+        assert_eq!(boards.len(), 3);
+        for board in &boards {
+            for page in [1, 2, 26, 32, 40] {
+                store.readers = Some(crate::readers::Readers::new(dir.join("site.db"), 1));
+                let fast = store.board_page(board, page, now).await.unwrap();
+                let readers = store.readers.take().unwrap();
+                assert_eq!(
+                    readers.idle_count(),
+                    1,
+                    "{} page {page} was read through the readers",
+                    board.slug
+                );
+                let pool = store.board_page(board, page, now).await.unwrap();
+                assert_eq!(fast.posts, pool.posts, "{} page {page}", board.slug);
+                assert_eq!(fast.pinned, pool.pinned, "{} page {page}", board.slug);
+                assert_eq!((fast.page, fast.pages), (pool.page, pool.pages));
+                if page == 1 {
+                    assert_eq!(fast.pinned.len(), 2, "{}", board.slug);
+                }
+                if page <= 32 {
+                    assert!(!fast.posts.is_empty(), "{} page {page}", board.slug);
+                }
+                if board.list_style == ListStyle::Gallery && page == 1 {
+                    assert!(fast.posts.iter().any(|p| p.images.body_src.is_some()));
+                }
+            }
+        }
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn only_webzine_lists_read_the_plain_text() {

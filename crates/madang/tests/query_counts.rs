@@ -1,5 +1,6 @@
-//! Issue 7, no N+1 queries: every database statement sqlx runs is counted (its
-//! `sqlx::query` trace events, caught by a subscriber installed for this test binary), and
+//! Issue 7, no N+1 queries: every database statement is counted (sqlx's `sqlx::query`
+//! trace events and the list readers' `madang_store::readers` ones, caught by a subscriber
+//! installed for this test binary), and
 //! each page type is rendered twice — with few items and with many (posts on a list,
 //! comments and attachments on a post, hits in a search). The count may not grow with the
 //! number of items. A page served from the page cache costs no statement at all.
@@ -22,7 +23,9 @@ struct CountStatements;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for CountStatements {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        if event.metadata().target() == "sqlx::query" {
+        // sqlx's statements, and those the store's synchronous list readers run.
+        let target = event.metadata().target();
+        if target == "sqlx::query" || target == "madang_store::readers" {
             struct Summary(String);
             impl tracing::field::Visit for Summary {
                 fn record_debug(&mut self, field: &tracing::field::Field, v: &dyn std::fmt::Debug) {
