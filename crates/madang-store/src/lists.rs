@@ -146,28 +146,44 @@ fn summaries(
     // Counted like sqlx's own statement events (the query-count test listens for both).
     tracing::trace!(target: "madang_store::readers", summary = sql.trim_start(), "statement");
     let mut statement = conn.prepare_cached(sql)?;
+    // Columns found by name once per statement, not once per row and value.
+    let column = |name: &str| statement.column_index(name);
+    let id = column("id")?;
+    let board_id = column("board_id")?;
+    let title = column("title")?;
+    let body_text = column("body_text")?;
+    let author_name = column("author_name")?;
+    let published_at = column("published_at")?;
+    let pinned = column("pinned")?;
+    let secret = column("secret")?;
+    let views = column("views")?;
+    let attachment_count = column("attachment_count")?;
+    let images = match gallery {
+        true => Some((column("first_img")?, column("image_attachment")?)),
+        false => None,
+    };
     let rows = statement.query_map(params, |row| {
-        let images = match gallery {
-            false => ListImages::default(),
-            true => ListImages {
+        let images = match images {
+            None => ListImages::default(),
+            Some((first_img, image_attachment)) => ListImages {
                 body_src: row
-                    .get::<_, Option<String>>("first_img")?
+                    .get::<_, Option<String>>(first_img)?
                     .as_deref()
                     .and_then(first_image_src),
-                attachment_id: row.get("image_attachment")?,
+                attachment_id: row.get(image_attachment)?,
             },
         };
         Ok(PostSummary {
-            id: row.get("id")?,
-            board_id: row.get("board_id")?,
-            title: row.get("title")?,
-            body_text: row.get("body_text")?,
-            author_name: row.get("author_name")?,
-            published_at: ts(row.get("published_at")?),
-            pinned: row.get("pinned")?,
-            secret: row.get("secret")?,
-            views: row.get("views")?,
-            attachment_count: row.get("attachment_count")?,
+            id: row.get(id)?,
+            board_id: row.get(board_id)?,
+            title: row.get(title)?,
+            body_text: row.get(body_text)?,
+            author_name: row.get(author_name)?,
+            published_at: ts(row.get(published_at)?),
+            pinned: row.get(pinned)?,
+            secret: row.get(secret)?,
+            views: row.get(views)?,
+            attachment_count: row.get(attachment_count)?,
             images,
         })
     })?;
