@@ -6,8 +6,11 @@ use madang_core::copy_line::{self, CopyLineLanguage, Transfer};
 use madang_core::text::plain_text;
 use madang_core::{Board, ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
 
+use madang_core::publishing::PostState;
+
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
+use crate::publishing::PostOptions;
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db, ts};
 
@@ -47,6 +50,7 @@ pub(crate) struct SummaryRow {
     secret: bool,
     views: i64,
     attachment_count: i64,
+    category: String,
 }
 
 impl From<SummaryRow> for PostSummary {
@@ -62,6 +66,7 @@ impl From<SummaryRow> for PostSummary {
             secret: r.secret,
             views: r.views,
             attachment_count: r.attachment_count,
+            category: r.category,
             images: Default::default(),
         }
     }
@@ -94,6 +99,7 @@ pub(crate) struct PostRow {
     published_at: i64,
     updated_at: i64,
     pub(crate) translation_group: Option<i64>,
+    category: String,
 }
 
 impl From<PostRow> for Post {
@@ -121,6 +127,7 @@ impl From<PostRow> for Post {
                 .map(str::to_owned)
                 .collect(),
             translation_group: r.translation_group,
+            category: r.category,
         }
     }
 }
@@ -131,11 +138,12 @@ impl From<PostRow> for Post {
 pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, \
     p.body_text, \
     p.author_name, p.published_at, p.pinned, p.secret, p.views, \
-    (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
+    (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count, \
+    p.category";
 
 pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, author_id, \
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at, \
-    translation_group";
+    translation_group, category";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
 pub(crate) const VISIBLE: &str =
@@ -211,8 +219,22 @@ impl Store {
         files: &[crate::NewAttachment<'_>],
         now: Timestamp,
     ) -> Result<i64> {
+        self.write_post(board_id, new, &PostOptions::default(), files, now)
+            .await
+    }
+
+    /// [`Store::create_post_with_attachments`] as a draft or published, with a category
+    /// (the write form).
+    pub async fn write_post(
+        &self,
+        board_id: i64,
+        new: &NewPost,
+        options: &PostOptions,
+        files: &[crate::NewAttachment<'_>],
+        now: Timestamp,
+    ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], None, now)
+            .insert_posts(board_id, &[(new, files)], options, None, now)
             .await?;
         Ok(ids[0])
     }
@@ -224,12 +246,13 @@ impl Store {
         &self,
         board_id: i64,
         new: &NewPost,
+        options: &PostOptions,
         files: &[crate::NewAttachment<'_>],
         source_id: i64,
         now: Timestamp,
     ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], Some(source_id), now)
+            .insert_posts(board_id, &[(new, files)], options, Some(source_id), now)
             .await?;
         Ok(ids[0])
     }
@@ -245,7 +268,8 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let items: Vec<(&NewPost, &[crate::NewAttachment<'_>])> =
             posts.iter().map(|p| (p, &[][..])).collect();
-        self.insert_posts(board_id, &items, None, now).await
+        self.insert_posts(board_id, &items, &PostOptions::default(), None, now)
+            .await
     }
 
     /// Inserts posts in one transaction; with `translation_of`, each joins that post's
@@ -254,6 +278,7 @@ impl Store {
         &self,
         board_id: i64,
         posts: &[(&NewPost, &[crate::NewAttachment<'_>])],
+        options: &PostOptions,
         translation_of: Option<i64>,
         now: Timestamp,
     ) -> Result<Vec<i64>> {
@@ -284,9 +309,9 @@ impl Store {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, links, created_at, published_at,
-                        updated_at, search_title, search_body, search_version)
+                        updated_at, search_title, search_body, search_version, category)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11, $13, $14, $15)
+                        $2, $3, $4, $5, $6, $7, $16, $8, $9, $10, $11, $12, $11, $13, $14, $15, $17)
                      RETURNING id",
                 )
                 .bind(board_id)
@@ -304,6 +329,8 @@ impl Store {
                 .bind(search_title)
                 .bind(search_body)
                 .bind(crate::search::SEARCH_VERSION)
+                .bind(options.status.as_str())
+                .bind(&options.category)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(foreign_key_as_not_found)?;
@@ -326,7 +353,15 @@ impl Store {
                     .await?;
                 }
                 let target = format!("post:{id}");
-                audit!(tx, now.as_second(), actor, "post.create", &target, title);
+                // A draft or scheduled post says so: the log shows what readers saw.
+                let detail = match PostState::of(options.status, new.published_at, now) {
+                    PostState::Published => title.clone(),
+                    state => format!(
+                        "{title} ({})",
+                        crate::publishing::describe(state, new.published_at)
+                    ),
+                };
+                audit!(tx, now.as_second(), actor, "post.create", &target, &detail);
                 if let Some(source) = translation_of {
                     crate::translations::link_in_tx!(tx, source, id);
                     let detail = format!("post:{source}");
@@ -341,8 +376,14 @@ impl Store {
                 }
                 ids.push(id);
             }
+            // Published posts count (scheduled ones too, as when they were the only kind).
+            let counted = if options.status == PostStatus::Published {
+                ids.len()
+            } else {
+                0
+            };
             sqlx::query("UPDATE boards SET post_count = post_count + $1 WHERE id = $2")
-                .bind(ids.len() as i64)
+                .bind(counted as i64)
                 .bind(board_id)
                 .execute(&mut *tx)
                 .await?;
@@ -555,9 +596,10 @@ impl Store {
                 let (new_id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, views, links, created_at,
-                        published_at, updated_at, search_title, search_body, search_version)
+                        published_at, updated_at, search_title, search_body, search_version, category)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                        $18)
                      RETURNING id",
                 )
                 .bind(target_board_id)
@@ -577,6 +619,7 @@ impl Store {
                 .bind(&search_title)
                 .bind(&search_body)
                 .bind(crate::search::SEARCH_VERSION)
+                .bind(&source.category)
                 .fetch_one(&mut *tx)
                 .await?;
                 sqlx::query(
