@@ -246,6 +246,20 @@ impl Store {
         &self,
         board_id: i64,
         new: &NewPost,
+        files: &[crate::NewAttachment<'_>],
+        source_id: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let options = PostOptions::default();
+        self.write_translation(board_id, new, &options, files, source_id, now)
+            .await
+    }
+
+    /// [`Store::create_translation`] as a draft or published, with a category.
+    pub async fn write_translation(
+        &self,
+        board_id: i64,
+        new: &NewPost,
         options: &PostOptions,
         files: &[crate::NewAttachment<'_>],
         source_id: i64,

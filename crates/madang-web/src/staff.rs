@@ -261,7 +261,7 @@ pub(crate) async fn write_submit(
                 Ok(_) => {
                     state
                         .store()
-                        .create_translation(board.id, &new, &options, &records, source, now)
+                        .write_translation(board.id, &new, &options, &records, source, now)
                         .await
                 }
                 Err(e) => {
