@@ -116,7 +116,11 @@ pub fn from_stored(text: &str) -> Vec<String> {
 /// Checks the category chosen in the write form against the board's list: empty (none)
 /// or one of the list. Editing may keep the post's `current` category even when the
 /// list no longer has it (an imported post, a renamed category). Returns it as stored.
-pub fn choose(list: &[String], chosen: &str, current: Option<&str>) -> Result<String, CategoryError> {
+pub fn choose(
+    list: &[String],
+    chosen: &str,
+    current: Option<&str>,
+) -> Result<String, CategoryError> {
     let chosen = clean(chosen);
     if chosen.is_empty()
         || list.contains(&chosen)
@@ -131,7 +135,9 @@ pub fn choose(list: &[String], chosen: &str, current: Option<&str>) -> Result<St
 /// The category a list filter names (`?category=`), if the board lists it; an empty
 /// value is no filter (`Some("")` is never returned).
 pub fn filter<'a>(list: &'a [String], asked: &str) -> Option<&'a str> {
-    list.iter().find(|n| n.as_str() == asked).map(String::as_str)
+    list.iter()
+        .find(|n| n.as_str() == asked)
+        .map(String::as_str)
 }
 
 #[cfg(test)]
@@ -210,8 +216,14 @@ mod tests {
         assert_eq!(choose(&list, "Other", None), Err(CategoryError::NotInList));
         assert_eq!(choose(&[], "News", None), Err(CategoryError::NotInList));
         // An imported post keeps a category its board does not list.
-        assert_eq!(choose(&list, "옛 분류", Some("옛 분류")), Ok("옛 분류".into()));
-        assert_eq!(choose(&list, "옛 분류", Some("")), Err(CategoryError::NotInList));
+        assert_eq!(
+            choose(&list, "옛 분류", Some("옛 분류")),
+            Ok("옛 분류".into())
+        );
+        assert_eq!(
+            choose(&list, "옛 분류", Some("")),
+            Err(CategoryError::NotInList)
+        );
     }
 
     #[test]

@@ -299,7 +299,10 @@ mod tests {
         let later = decide(Intent::Publish, "2026-12-01T09:00", None, &z, now).unwrap();
         assert_eq!(later.published_at, at("2026-12-01T00:00:00Z"));
         assert_eq!(later.state(now), PostState::Scheduled);
-        assert_eq!(later.state(at("2026-12-01T00:00:00Z")), PostState::Published);
+        assert_eq!(
+            later.state(at("2026-12-01T00:00:00Z")),
+            PostState::Published
+        );
 
         let backdated = decide(Intent::Publish, "2015-12-01T10:00", None, &z, now).unwrap();
         assert_eq!(backdated.state(now), PostState::Published);
@@ -312,8 +315,7 @@ mod tests {
         assert_eq!(draft_for_later.state(now), PostState::Draft);
         assert_eq!(draft_for_later.published_at, at("2026-12-01T00:00:00Z"));
 
-        let now_anyway =
-            decide(Intent::PublishNow, "2026-12-01T09:00", None, &z, now).unwrap();
+        let now_anyway = decide(Intent::PublishNow, "2026-12-01T09:00", None, &z, now).unwrap();
         assert_eq!(now_anyway.published_at, now);
         assert_eq!(now_anyway.state(now), PostState::Published);
 
@@ -341,7 +343,13 @@ mod tests {
         assert_eq!(moved.published_at, at("2015-12-01T01:03:00Z"));
         // Rescheduling a scheduled post, and publishing it now.
         let scheduled = at("2026-12-24T00:00:00Z");
-        let again = decide(Intent::Publish, "2026-12-25T09:00", Some(scheduled), &z, now);
+        let again = decide(
+            Intent::Publish,
+            "2026-12-25T09:00",
+            Some(scheduled),
+            &z,
+            now,
+        );
         assert_eq!(again.unwrap().published_at, at("2026-12-25T00:00:00Z"));
         let field = field_value(scheduled, &z);
         let now_please = decide(Intent::PublishNow, &field, Some(scheduled), &z, now).unwrap();

@@ -210,7 +210,12 @@ pub const MAX_UNPUBLISHED: i64 = 500;
 
 impl Store {
     /// Publishes a draft or scheduled post now (the post page's "Publish now"), audited.
-    pub async fn publish_now(&self, post_id: i64, actor: ActorRef<'_>, now: Timestamp) -> Result<()> {
+    pub async fn publish_now(
+        &self,
+        post_id: i64,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
         let publishing = Publishing {
             status: PostStatus::Published,
             published_at: now,
@@ -259,7 +264,10 @@ impl Store {
         } else if boards.is_empty() {
             "p.author_id = $4".to_owned()
         } else {
-            format!("(p.author_id = $4 OR p.board_id IN ({}))", boards.join(", "))
+            format!(
+                "(p.author_id = $4 OR p.board_id IN ({}))",
+                boards.join(", ")
+            )
         };
         let columns = "p.id, p.board_id, p.title, p.author_id, p.author_name, p.status, \
             p.published_at, p.updated_at, p.category";

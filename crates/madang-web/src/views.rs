@@ -285,7 +285,11 @@ pub(crate) struct CategoryLink {
 
 /// The board's categories as filter links (empty for a board without categories), "All"
 /// first with no name.
-pub(crate) fn category_links(lang: Lang, board: &Board, current: Option<&str>) -> Vec<CategoryLink> {
+pub(crate) fn category_links(
+    lang: Lang,
+    board: &Board,
+    current: Option<&str>,
+) -> Vec<CategoryLink> {
     if board.categories.is_empty() {
         return Vec::new();
     }

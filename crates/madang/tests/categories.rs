@@ -85,7 +85,10 @@ async fn board_categories_are_validated_and_audited() {
     let too_many: Vec<String> = (1..=31).map(|n| format!("c{n}")).collect();
     let too_many = too_many.join("\n");
     for (typed, message) in [
-        ("Statements\nReports\nstatements", "The same category is listed twice"),
+        (
+            "Statements\nReports\nstatements",
+            "The same category is listed twice",
+        ),
         (too_long.as_str(), "at most 30 characters"),
         (too_many.as_str(), "at most 30 categories"),
         ("Tab\there", "control characters"),
@@ -100,7 +103,13 @@ async fn board_categories_are_validated_and_audited() {
         let board = site.store().board(NEWS).await.unwrap().unwrap();
         assert!(board.categories.is_empty(), "nothing saved for {typed:?}");
     }
-    let page = save_settings(&site, &chief, "15", " Statements \r\n\r\nReports\n보도자료\n").await;
+    let page = save_settings(
+        &site,
+        &chief,
+        "15",
+        " Statements \r\n\r\nReports\n보도자료\n",
+    )
+    .await;
     assert_eq!(page.status, 303, "{}", page.text());
     let board = site.store().board(NEWS).await.unwrap().unwrap();
     assert_eq!(board.categories, ["Statements", "Reports", "보도자료"]);
@@ -108,7 +117,10 @@ async fn board_categories_are_validated_and_audited() {
         .get_as(&format!("/admin/boards/{NEWS}"), &chief.cookie)
         .await
         .text();
-    assert!(form.contains(">Statements\nReports\n보도자료</textarea>"), "{form}");
+    assert!(
+        form.contains(">Statements\nReports\n보도자료</textarea>"),
+        "{form}"
+    );
     let line = site
         .store()
         .audit_log(20)
@@ -119,7 +131,9 @@ async fn board_categories_are_validated_and_audited() {
         .unwrap();
     assert!(
         line.detail.contains("categories= → ")
-            && line.detail.ends_with("categories=Statements|Reports|보도자료"),
+            && line
+                .detail
+                .ends_with("categories=Statements|Reports|보도자료"),
         "{}",
         line.detail
     );
@@ -137,17 +151,25 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
         .await
         .text();
     assert!(!form.contains("name=\"category\""));
-    assert_eq!(write(&site, &chief, "Early", "Statements").await.status, 422);
+    assert_eq!(
+        write(&site, &chief, "Early", "Statements").await.status,
+        422
+    );
 
     assert_eq!(
-        save_settings(&site, &chief, "2", "Statements\nReports\n보도 자료").await.status,
+        save_settings(&site, &chief, "2", "Statements\nReports\n보도 자료")
+            .await
+            .status,
         303
     );
     let form = site
         .get_as(&format!("/b/{NEWS}/write"), &chief.cookie)
         .await
         .text();
-    assert!(form.contains("<option value=\"Statements\">Statements</option>"), "{form}");
+    assert!(
+        form.contains("<option value=\"Statements\">Statements</option>"),
+        "{form}"
+    );
 
     // Only the board's categories are accepted; nothing is saved otherwise.
     let refused = write(&site, &chief, "Refused post", "Opinions").await;
@@ -157,29 +179,58 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
         .post_multipart(
             &format!("/ko/b/{NEWS}/write"),
             &chief,
-            &[("csrf", &chief.csrf), ("title", "거절"), ("body", "x"), ("category", "없는 분류")],
+            &[
+                ("csrf", &chief.csrf),
+                ("title", "거절"),
+                ("body", "x"),
+                ("category", "없는 분류"),
+            ],
             &[],
         )
         .await;
     assert_eq!(ko.status, 422);
     assert!(ko.text().contains("이 게시판의 분류 중에서 고르세요"));
-    assert!(!site.get(&format!("/b/{NEWS}")).await.text().contains("Refused post"));
+    assert!(
+        !site
+            .get(&format!("/b/{NEWS}"))
+            .await
+            .text()
+            .contains("Refused post")
+    );
 
     let mut statements = Vec::new();
     for n in 1..=3 {
-        let page = write(&site, &chief, &format!("Statement number {n}"), "Statements").await;
+        let page = write(
+            &site,
+            &chief,
+            &format!("Statement number {n}"),
+            "Statements",
+        )
+        .await;
         assert_eq!(page.status, 303, "{}", page.text());
         statements.push(redirected_post(&page, NEWS));
     }
-    let report = redirected_post(&write(&site, &chief, "Annual report", "Reports").await, NEWS);
-    let spaced = redirected_post(&write(&site, &chief, "Press release", "보도 자료").await, NEWS);
+    let report = redirected_post(
+        &write(&site, &chief, "Annual report", "Reports").await,
+        NEWS,
+    );
+    let spaced = redirected_post(
+        &write(&site, &chief, "Press release", "보도 자료").await,
+        NEWS,
+    );
     let plain = redirected_post(&write(&site, &chief, "Uncategorised note", "").await, NEWS);
     // A draft with the category stays out of its list.
     let draft = site
         .post_multipart(
             &format!("/b/{NEWS}/write"),
             &chief,
-            &[("csrf", &chief.csrf), ("title", "Draft statement"), ("body", "x"), ("category", "Statements"), ("intent", "draft")],
+            &[
+                ("csrf", &chief.csrf),
+                ("title", "Draft statement"),
+                ("body", "x"),
+                ("category", "Statements"),
+                ("intent", "draft"),
+            ],
             &[],
         )
         .await;
@@ -188,27 +239,64 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
     // The category shows on the list and the post page, linked to its list.
     let list = site.get(&format!("/b/{NEWS}")).await.text();
     let spaced_link = "?category=%EB%B3%B4%EB%8F%84+%EC%9E%90%EB%A3%8C";
-    assert!(list.contains(&format!("<a class=\"post-category\" href=\"/b/{NEWS}{spaced_link}\">보도 자료</a>")), "{list}");
+    assert!(
+        list.contains(&format!(
+            "<a class=\"post-category\" href=\"/b/{NEWS}{spaced_link}\">보도 자료</a>"
+        )),
+        "{list}"
+    );
     assert!(list.contains("aria-label=\"Categories\""));
     let post = site.get(&format!("/b/{NEWS}/{report}")).await.text();
-    assert!(post.contains(&format!("<a href=\"/b/{NEWS}?category=Reports\">Reports</a>")), "{post}");
+    assert!(
+        post.contains(&format!(
+            "<a href=\"/b/{NEWS}?category=Reports\">Reports</a>"
+        )),
+        "{post}"
+    );
     let post = site.get(&format!("/ko/b/{NEWS}/{spaced}")).await.text();
-    assert!(post.contains(&format!("href=\"/ko/b/{NEWS}?category=%EB%B3%B4%EB%8F%84+%EC%9E%90%EB%A3%8C\"")), "{post}");
+    assert!(
+        post.contains(&format!(
+            "href=\"/ko/b/{NEWS}?category=%EB%B3%B4%EB%8F%84+%EC%9E%90%EB%A3%8C\""
+        )),
+        "{post}"
+    );
 
     // Filtered: only that category, newest thread first, two a page, the filter kept.
     let first = site.get(&format!("/b/{NEWS}?category=Statements")).await;
     assert_eq!(first.status, 200);
     let html = first.text();
-    assert_eq!(common::post_links(&html, NEWS), [statements[2], statements[1]]);
-    assert!(html.contains(&format!("href=\"/b/{NEWS}?category=Statements&amp;page=2\"")), "{html}");
-    assert!(html.contains(&format!("href=\"/b/{NEWS}?category=Statements\" aria-current=\"page\"")));
-    assert!(html.contains(&format!("<a class=\"post-category\" href=\"/b/{NEWS}?category=Statements\">Statements</a>")));
-    let second = site.get(&format!("/b/{NEWS}?category=Statements&page=2")).await.text();
+    assert_eq!(
+        common::post_links(&html, NEWS),
+        [statements[2], statements[1]]
+    );
+    assert!(
+        html.contains(&format!(
+            "href=\"/b/{NEWS}?category=Statements&amp;page=2\""
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "href=\"/b/{NEWS}?category=Statements\" aria-current=\"page\""
+    )));
+    assert!(html.contains(&format!(
+        "<a class=\"post-category\" href=\"/b/{NEWS}?category=Statements\">Statements</a>"
+    )));
+    let second = site
+        .get(&format!("/b/{NEWS}?category=Statements&page=2"))
+        .await
+        .text();
     assert_eq!(common::post_links(&second, NEWS), [statements[0]]);
     assert!(!second.contains("Draft statement"));
-    assert_eq!(site.get(&format!("/b/{NEWS}?category=Statements&page=3")).await.status, 404);
+    assert_eq!(
+        site.get(&format!("/b/{NEWS}?category=Statements&page=3"))
+            .await
+            .status,
+        404
+    );
     let korean = site
-        .get(&format!("/b/{NEWS}?category=%EB%B3%B4%EB%8F%84+%EC%9E%90%EB%A3%8C"))
+        .get(&format!(
+            "/b/{NEWS}?category=%EB%B3%B4%EB%8F%84+%EC%9E%90%EB%A3%8C"
+        ))
         .await
         .text();
     assert_eq!(common::post_links(&korean, NEWS), [spaced]);
@@ -237,13 +325,22 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
             site.post_multipart(
                 &format!("/b/{NEWS}/{id}/edit"),
                 chief,
-                &[("csrf", &chief.csrf), ("title", title), ("body", "<p>Text</p>"), ("format", "html"), ("category", category)],
+                &[
+                    ("csrf", &chief.csrf),
+                    ("title", title),
+                    ("body", "<p>Text</p>"),
+                    ("format", "html"),
+                    ("category", category),
+                ],
                 &[],
             )
             .await
         }
     };
-    assert_eq!(edit(report, "Annual report", "Statements").await.status, 303);
+    assert_eq!(
+        edit(report, "Annual report", "Statements").await.status,
+        303
+    );
     let line = site
         .store()
         .audit_log(5)
@@ -253,11 +350,30 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
         .find(|e| e.action == "post.category")
         .unwrap();
     assert_eq!(line.detail, "Annual report: \"Reports\" → \"Statements\"");
-    assert_eq!(save_settings(&site, &chief, "2", "Statements\nReports").await.status, 303);
-    assert_eq!(edit(spaced, "Press release, edited", "보도 자료").await.status, 303);
-    assert_eq!(edit(plain, "Uncategorised note", "보도 자료").await.status, 422);
+    assert_eq!(
+        save_settings(&site, &chief, "2", "Statements\nReports")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        edit(spaced, "Press release, edited", "보도 자료")
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        edit(plain, "Uncategorised note", "보도 자료").await.status,
+        422
+    );
     let board = site.store().board(NEWS).await.unwrap().unwrap();
-    let kept = site.store().post_for_staff(board.id, spaced).await.unwrap().unwrap().0;
+    let kept = site
+        .store()
+        .post_for_staff(board.id, spaced)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
     assert_eq!(kept.category, "보도 자료");
     site.finish().await;
 }
@@ -266,7 +382,12 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
 async fn category_lists_run_on_their_indexes() {
     let site = TestSite::empty().await;
     for order in [ListOrder::Thread, ListOrder::DateAsc, ListOrder::DateDesc] {
-        let plan = site.store().category_page_plan(order).await.unwrap().join("\n");
+        let plan = site
+            .store()
+            .category_page_plan(order)
+            .await
+            .unwrap()
+            .join("\n");
         let index = match order {
             ListOrder::Thread => "posts_category_thread",
             ListOrder::DateAsc | ListOrder::DateDesc => "posts_category_date",
@@ -274,7 +395,10 @@ async fn category_lists_run_on_their_indexes() {
         // The page's ids come from the index of its order, already in order; the count
         // from a category index too. No scan of the posts, no sort.
         assert!(plan.contains(index), "{order:?}: {plan}");
-        assert!(plan.matches("posts_category_").count() >= 2, "{order:?}: {plan}");
+        assert!(
+            plan.matches("posts_category_").count() >= 2,
+            "{order:?}: {plan}"
+        );
         for bad in ["TEMP B-TREE", "Sort", "Seq Scan", "SCAN p"] {
             assert!(!plan.contains(bad), "{order:?}: {bad} in {plan}");
         }

@@ -12,7 +12,12 @@ use common::{Browser, TestSite, redirected_post};
 use madang::demo::NEWS;
 
 /// Writes a post on NEWS with these extra fields (`intent`, `publish_at`, …).
-async fn write(site: &TestSite, who: &Browser, title: &str, extra: &[(&str, &str)]) -> common::Page {
+async fn write(
+    site: &TestSite,
+    who: &Browser,
+    title: &str,
+    extra: &[(&str, &str)],
+) -> common::Page {
     let mut fields = vec![
         ("csrf", who.csrf.as_str()),
         ("title", title),
@@ -94,7 +99,10 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     let colleague = site.login("colleague").await;
     let chief = site.login("chief").await;
     // The scheduler's first run: from here on it announces what becomes due.
-    site.store().publish_due(jiff::Timestamp::now()).await.unwrap();
+    site.store()
+        .publish_due(jiff::Timestamp::now())
+        .await
+        .unwrap();
 
     let draft = write(&site, &author, "Zanzibarquux draft", &[("intent", "draft")]).await;
     assert_eq!(draft.status, 303, "{}", draft.text());
@@ -112,22 +120,38 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     let scheduled_id = redirected_post(&scheduled, NEWS);
 
     // Nowhere for guests; not found at their own addresses for guests and other members.
-    assert_eq!(seen_by_guests(&site, draft_id, "Zanzibarquux draft").await, Vec::<String>::new());
-    assert_eq!(seen_by_guests(&site, scheduled_id, "Quokkaquux embargo").await, Vec::<String>::new());
+    assert_eq!(
+        seen_by_guests(&site, draft_id, "Zanzibarquux draft").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        seen_by_guests(&site, scheduled_id, "Quokkaquux embargo").await,
+        Vec::<String>::new()
+    );
     for id in [draft_id, scheduled_id] {
         let path = format!("/b/{NEWS}/{id}");
         assert_eq!(site.get_as(&path, &colleague.cookie).await.status, 404);
-        let edit_form = site.get_as(&format!("{path}/edit"), &colleague.cookie).await;
+        let edit_form = site
+            .get_as(&format!("{path}/edit"), &colleague.cookie)
+            .await;
         assert_eq!(edit_form.status, 403);
     }
-    let listed = site.get_as(&format!("/b/{NEWS}"), &colleague.cookie).await.text();
+    let listed = site
+        .get_as(&format!("/b/{NEWS}"), &colleague.cookie)
+        .await
+        .text();
     assert!(!listed.contains("Zanzibarquux") && !listed.contains("Quokkaquux"));
-    let searched = site.get_as("/search?q=Zanzibarquux", &colleague.cookie).await.text();
+    let searched = site
+        .get_as("/search?q=Zanzibarquux", &colleague.cookie)
+        .await
+        .text();
     assert!(!searched.contains("Zanzibarquux draft"));
 
     // Their editors see them, marked, with "Publish now"; not counted as views.
     for who in [&author, &chief] {
-        let page = site.get_as(&format!("/b/{NEWS}/{draft_id}"), &who.cookie).await;
+        let page = site
+            .get_as(&format!("/b/{NEWS}/{draft_id}"), &who.cookie)
+            .await;
         assert_eq!(page.status, 200);
         let html = page.text();
         assert!(html.contains("class=\"post-status\""), "{html}");
@@ -163,28 +187,58 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
         .await
         .text();
     assert!(on_board.contains("Zanzibarquux draft"));
-    assert_eq!(site.get_as("/drafts?board=nope", &author.cookie).await.status, 404);
+    assert_eq!(
+        site.get_as("/drafts?board=nope", &author.cookie)
+            .await
+            .status,
+        404
+    );
     assert_eq!(site.get("/drafts").await.status, 403);
-    let board_page = site.get_as(&format!("/b/{NEWS}"), &author.cookie).await.text();
+    let board_page = site
+        .get_as(&format!("/b/{NEWS}"), &author.cookie)
+        .await
+        .text();
     assert!(board_page.contains(&format!("href=\"/drafts?board={NEWS}\"")));
     assert!(board_page.contains("href=\"/drafts\""));
 
     // Publishing: not by a colleague, nor a guest, nor without the token.
     let publish = format!("/b/{NEWS}/{draft_id}/publish");
-    assert_eq!(site.post_as(&publish, &colleague, &[("csrf", &colleague.csrf)]).await.status, 403);
+    assert_eq!(
+        site.post_as(&publish, &colleague, &[("csrf", &colleague.csrf)])
+            .await
+            .status,
+        403
+    );
     assert_eq!(site.post_form(&publish, &[("csrf", "x")]).await.status, 403);
-    assert_eq!(site.post_as(&publish, &author, &[("csrf", "wrong")]).await.status, 403);
-    assert_eq!(seen_by_guests(&site, draft_id, "Zanzibarquux draft").await, Vec::<String>::new());
-    let done = site.post_as(&publish, &author, &[("csrf", &author.csrf)]).await;
+    assert_eq!(
+        site.post_as(&publish, &author, &[("csrf", "wrong")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        seen_by_guests(&site, draft_id, "Zanzibarquux draft").await,
+        Vec::<String>::new()
+    );
+    let done = site
+        .post_as(&publish, &author, &[("csrf", &author.csrf)])
+        .await;
     assert_eq!(done.status, 303);
     assert_eq!(done.header("location"), format!("/b/{NEWS}/{draft_id}"));
     let seen = seen_by_guests(&site, draft_id, "Zanzibarquux draft").await;
-    for place in [format!("/b/{NEWS}"), "/feed.xml".into(), "/search?q=Zanzibarquux".into(), "/sitemap.xml".into()] {
+    for place in [
+        format!("/b/{NEWS}"),
+        "/feed.xml".into(),
+        "/search?q=Zanzibarquux".into(),
+        "/sitemap.xml".into(),
+    ] {
         assert!(seen.contains(&place), "{place} in {seen:?}");
     }
     assert!(seen.contains(&"post page (200 OK)".to_owned()), "{seen:?}");
     // A published post is not published twice.
-    let again = site.post_as(&publish, &author, &[("csrf", &author.csrf)]).await;
+    let again = site
+        .post_as(&publish, &author, &[("csrf", &author.csrf)])
+        .await;
     assert_eq!(again.status, 400);
     // The newly published draft sorts as the board's newest thread, before a post
     // published while it was a draft.
@@ -201,12 +255,19 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     )
     .await;
     assert_eq!(now_please.status, 303, "{}", now_please.text());
-    assert!(seen_by_guests(&site, scheduled_id, "Quokkaquux embargo").await.contains(&format!("/b/{NEWS}")));
+    assert!(
+        seen_by_guests(&site, scheduled_id, "Quokkaquux embargo")
+            .await
+            .contains(&format!("/b/{NEWS}"))
+    );
 
     // Audited, with the state before and after; the scheduler does not announce again
     // what staff published.
     let later_run = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
-    assert_eq!(site.store().publish_due(later_run).await.unwrap(), Some(vec![]));
+    assert_eq!(
+        site.store().publish_due(later_run).await.unwrap(),
+        Some(vec![])
+    );
     let log = site.store().audit_log(100).await.unwrap();
     let line = |action: &str, id: i64| {
         log.iter()
@@ -215,17 +276,31 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     };
     let created = line("post.create", draft_id);
     assert_eq!(created.len(), 1);
-    assert!(created[0].detail.contains("(draft)"), "{}", created[0].detail);
+    assert!(
+        created[0].detail.contains("(draft)"),
+        "{}",
+        created[0].detail
+    );
     let created = line("post.create", scheduled_id);
-    assert!(created[0].detail.contains("(scheduled "), "{}", created[0].detail);
+    assert!(
+        created[0].detail.contains("(scheduled "),
+        "{}",
+        created[0].detail
+    );
     let published = line("post.publish", draft_id);
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0].actor_name, "author");
-    assert!(published[0].detail.contains("draft → published"), "{}", published[0].detail);
+    assert!(
+        published[0].detail.contains("draft → published"),
+        "{}",
+        published[0].detail
+    );
     let published = line("post.publish", scheduled_id);
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0].actor_name, "chief");
-    assert!(published[0].detail.contains("scheduled ") && published[0].detail.contains("→ published"));
+    assert!(
+        published[0].detail.contains("scheduled ") && published[0].detail.contains("→ published")
+    );
     site.finish().await;
 }
 
@@ -242,39 +317,93 @@ async fn editing_reschedules_and_takes_posts_back_to_draft() {
     assert!(site.get(&format!("/b/{NEWS}/{id}")).await.status == 200);
 
     // The edit form shows its time; saving unchanged keeps it to the second.
-    let form = site.get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie).await.text();
-    let shown = common::between(&form, "name=\"publish_at\" type=\"datetime-local\" value=\"", "\"")
-        .unwrap()
-        .to_owned();
+    let form = site
+        .get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie)
+        .await
+        .text();
+    let shown = common::between(
+        &form,
+        "name=\"publish_at\" type=\"datetime-local\" value=\"",
+        "\"",
+    )
+    .unwrap()
+    .to_owned();
     assert_eq!(shown.len(), 16, "{shown}");
     assert!(form.contains("Switch to draft"));
     let stored = || async {
         let board = site.store().board(NEWS).await.unwrap().unwrap();
-        site.store().post_for_staff(board.id, id).await.unwrap().unwrap().0
+        site.store()
+            .post_for_staff(board.id, id)
+            .await
+            .unwrap()
+            .unwrap()
+            .0
     };
     let published_at = stored().await.published_at;
-    let saved = edit(&site, &author, id, "Wombatquux statement", &[("intent", "publish"), ("publish_at", &shown)]).await;
+    let saved = edit(
+        &site,
+        &author,
+        id,
+        "Wombatquux statement",
+        &[("intent", "publish"), ("publish_at", &shown)],
+    )
+    .await;
     assert_eq!(saved.status, 303, "{}", saved.text());
     assert_eq!(stored().await.published_at, published_at);
 
     // Back to draft: gone for readers and from the count.
-    let draft = edit(&site, &author, id, "Wombatquux statement", &[("intent", "draft"), ("publish_at", &shown)]).await;
+    let draft = edit(
+        &site,
+        &author,
+        id,
+        "Wombatquux statement",
+        &[("intent", "draft"), ("publish_at", &shown)],
+    )
+    .await;
     assert_eq!(draft.status, 303);
     assert_eq!(site.get(&format!("/b/{NEWS}/{id}")).await.status, 404);
     assert_eq!(count().await, before);
-    let form = site.get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie).await.text();
+    let form = site
+        .get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie)
+        .await
+        .text();
     assert!(form.contains("Save as draft"));
 
     // Scheduled, then rescheduled: shown in its form, audited with both times.
     let first = field_in(24);
     let second = field_in(72);
-    assert_eq!(edit(&site, &author, id, "Wombatquux statement", &[("publish_at", &first)]).await.status, 303);
+    assert_eq!(
+        edit(
+            &site,
+            &author,
+            id,
+            "Wombatquux statement",
+            &[("publish_at", &first)]
+        )
+        .await
+        .status,
+        303
+    );
     assert_eq!(count().await, before + 1);
     assert_eq!(site.get(&format!("/b/{NEWS}/{id}")).await.status, 404);
-    let form = site.get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie).await.text();
+    let form = site
+        .get_as(&format!("/b/{NEWS}/{id}/edit"), &author.cookie)
+        .await
+        .text();
     assert!(form.contains(&format!("value=\"{first}\"")), "{form}");
     assert!(form.contains("Save (keep scheduled)") && form.contains("Publish now"));
-    assert_eq!(edit(&site, &author, id, "Wombatquux statement", &[("intent", "publish"), ("publish_at", &second)]).await.status, 303);
+    assert_eq!(
+        edit(
+            &site,
+            &author,
+            id,
+            "Wombatquux statement",
+            &[("intent", "publish"), ("publish_at", &second)]
+        )
+        .await
+        .status,
+        303
+    );
     let at = stored().await.published_at;
     assert!(at > jiff::Timestamp::now() + jiff::SignedDuration::from_hours(71));
 
@@ -287,18 +416,48 @@ async fn editing_reschedules_and_takes_posts_back_to_draft() {
         .collect();
     assert_eq!(
         actions,
-        ["post.schedule", "post.edit", "post.schedule", "post.edit", "post.unpublish", "post.edit", "post.edit", "post.create"]
+        [
+            "post.schedule",
+            "post.edit",
+            "post.schedule",
+            "post.edit",
+            "post.unpublish",
+            "post.edit",
+            "post.edit",
+            "post.create"
+        ]
     );
-    let unpublish = log.iter().find(|e| e.target == target && e.action == "post.unpublish").unwrap();
-    assert!(unpublish.detail.contains("published ") && unpublish.detail.ends_with("→ draft"), "{}", unpublish.detail);
-    let rescheduled = log.iter().find(|e| e.target == target && e.action == "post.schedule").unwrap();
-    assert!(rescheduled.detail.contains(&format!("→ scheduled {at}")), "{}", rescheduled.detail);
+    let unpublish = log
+        .iter()
+        .find(|e| e.target == target && e.action == "post.unpublish")
+        .unwrap();
+    assert!(
+        unpublish.detail.contains("published ") && unpublish.detail.ends_with("→ draft"),
+        "{}",
+        unpublish.detail
+    );
+    let rescheduled = log
+        .iter()
+        .find(|e| e.target == target && e.action == "post.schedule")
+        .unwrap();
+    assert!(
+        rescheduled.detail.contains(&format!("→ scheduled {at}")),
+        "{}",
+        rescheduled.detail
+    );
 
     // When its time comes the scheduler announces it (it was changed before its time).
-    let due = site.store().publish_due(jiff::Timestamp::now()).await.unwrap();
+    let due = site
+        .store()
+        .publish_due(jiff::Timestamp::now())
+        .await
+        .unwrap();
     assert_eq!(due, Some(vec![]));
     let then = at + jiff::SignedDuration::from_secs(1);
-    assert_eq!(site.store().publish_due(then).await.unwrap(), Some(vec![id]));
+    assert_eq!(
+        site.store().publish_due(then).await.unwrap(),
+        Some(vec![id])
+    );
     site.finish().await;
 }
 
@@ -324,7 +483,13 @@ async fn bad_publish_times_are_refused_and_change_nothing() {
         ("2999-01-01T10:00", "at most ten years from now"),
     ] {
         for intent in ["publish", "draft", "publish_now"] {
-            let page = write(&site, &author, "Refused", &[("intent", intent), ("publish_at", typed)]).await;
+            let page = write(
+                &site,
+                &author,
+                "Refused",
+                &[("intent", intent), ("publish_at", typed)],
+            )
+            .await;
             assert_eq!(page.status, 422, "{typed} {intent}");
             let html = page.text();
             assert!(html.contains(message), "{typed}: {html}");
@@ -339,7 +504,12 @@ async fn bad_publish_times_are_refused_and_change_nothing() {
         .post_multipart(
             &format!("/ko/b/{NEWS}/write"),
             &author,
-            &[("csrf", &author.csrf), ("title", "거절"), ("body", "x"), ("publish_at", "2026-13-01T00:00")],
+            &[
+                ("csrf", &author.csrf),
+                ("title", "거절"),
+                ("body", "x"),
+                ("publish_at", "2026-13-01T00:00"),
+            ],
             &[],
         )
         .await;
@@ -349,7 +519,14 @@ async fn bad_publish_times_are_refused_and_change_nothing() {
 
     // Editing with a bad time changes nothing either.
     let id = redirected_post(&write(&site, &author, "Kept as it was", &[]).await, NEWS);
-    let page = edit(&site, &author, id, "Changed title", &[("publish_at", "2026-02-30T10:00")]).await;
+    let page = edit(
+        &site,
+        &author,
+        id,
+        "Changed title",
+        &[("publish_at", "2026-02-30T10:00")],
+    )
+    .await;
     assert_eq!(page.status, 422);
     let shown = site.get(&format!("/b/{NEWS}/{id}")).await.text();
     assert!(shown.contains("Kept as it was") && !shown.contains("Changed title"));

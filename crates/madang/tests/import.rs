@@ -157,7 +157,9 @@ async fn boards_keep_their_categories_and_posts_theirs() {
     assert_eq!(board.categories, vec!["성명서", "캠페인", "보고서"]);
     let youth = site.store().board("youth").await.unwrap().unwrap();
     assert!(youth.categories.is_empty());
-    let campaigns = site.get("/b/advocacy?category=%EC%BA%A0%ED%8E%98%EC%9D%B8").await;
+    let campaigns = site
+        .get("/b/advocacy?category=%EC%BA%A0%ED%8E%98%EC%9D%B8")
+        .await;
     assert_eq!(campaigns.status, 200);
     let html = campaigns.text();
     assert!(html.contains("함께 걷는 길"), "{html}");
