@@ -120,7 +120,12 @@ pub fn parse_publish_at(
     if text.is_empty() {
         return Ok(None);
     }
-    if text.len() > 40 {
+    // Digits and separators only: a zone or offset (which the parser would ignore) is no
+    // time in the site's zone.
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | 'T' | ' ' | '.'));
+    if text.len() > 40 || !plain {
         return Err(PublishAtError::Unreadable);
     }
     let civil: DateTime = text
@@ -164,28 +169,36 @@ pub fn field_for(
 }
 
 /// Decides the status and publication time from the button (`intent`), the typed field
-/// (`typed`), the post's current publication time when it is edited (`current`) and `now`.
+/// (`typed`), the post's current status and publication time when it is edited
+/// (`current`) and `now`.
 ///
-/// - "Save as draft": a draft; a typed time is kept for later, else now.
+/// - "Save as draft": a draft; a typed time is kept for later.
 /// - "Publish": the typed time (a future one schedules the post, a past one back-dates
-///   it), else now.
+///   it).
 /// - "Publish now": now, whatever is typed.
 ///
-/// A typed time equal to the current one to the minute (the edit form shows it that
-/// way) keeps the current one to the second, so saving an edit never moves a post.
+/// With no time typed, a published or scheduled post keeps its time (a form that never
+/// had the field changes nothing), and a new post or a draft gets now. A typed time
+/// equal to the current one to the minute (the edit form shows it that way) keeps the
+/// current one to the second, so saving an edit never moves a post.
 /// A time that cannot be read is an error even for "Publish now": nothing is saved
 /// from a form that says something else than it seems.
 pub fn decide(
     intent: Intent,
     typed: &str,
-    current: Option<Timestamp>,
+    current: Option<(PostStatus, Timestamp)>,
     zone: &TimeZone,
     now: Timestamp,
 ) -> Result<Publishing, PublishAtError> {
-    let chosen = parse_publish_at(typed, zone, now)?.map(|at| match current {
+    let current_at = current.map(|(_, at)| at);
+    let chosen = parse_publish_at(typed, zone, now)?.map(|at| match current_at {
         Some(current) if field_value(current, zone) == field_value(at, zone) => current,
         _ => at,
     });
+    let kept = current
+        .filter(|(status, _)| *status == PostStatus::Published)
+        .map(|(_, at)| at);
+    let chosen = chosen.or(kept);
     Ok(match intent {
         Intent::Draft => Publishing {
             status: PostStatus::Draft,
@@ -336,24 +349,34 @@ mod tests {
         let current = at("2015-12-01T01:02:03Z");
         let shown = field_value(current, &z);
         assert_eq!(shown, "2015-12-01T10:02");
-        let kept = decide(Intent::Publish, &shown, Some(current), &z, now).unwrap();
+        let published = Some((PostStatus::Published, current));
+        let kept = decide(Intent::Publish, &shown, published, &z, now).unwrap();
         assert_eq!(kept.published_at, current);
+        // A form without the field keeps the time of a published post too, also when it
+        // goes back to draft; a draft without one is published now.
+        let kept = decide(Intent::Publish, "", published, &z, now).unwrap();
+        assert_eq!(kept.published_at, current);
+        let to_draft = decide(Intent::Draft, "", published, &z, now).unwrap();
+        assert_eq!(
+            (to_draft.status, to_draft.published_at),
+            (PostStatus::Draft, current)
+        );
+        let draft = Some((PostStatus::Draft, current));
+        let out = decide(Intent::Publish, "", draft, &z, now).unwrap();
+        assert_eq!((out.status, out.published_at), (PostStatus::Published, now));
         // Another minute is a new time.
-        let moved = decide(Intent::Publish, "2015-12-01T10:03", Some(current), &z, now).unwrap();
+        let moved = decide(Intent::Publish, "2015-12-01T10:03", published, &z, now).unwrap();
         assert_eq!(moved.published_at, at("2015-12-01T01:03:00Z"));
         // Rescheduling a scheduled post, and publishing it now.
         let scheduled = at("2026-12-24T00:00:00Z");
-        let again = decide(
-            Intent::Publish,
-            "2026-12-25T09:00",
-            Some(scheduled),
-            &z,
-            now,
-        );
+        let it = Some((PostStatus::Published, scheduled));
+        let again = decide(Intent::Publish, "2026-12-25T09:00", it, &z, now);
         assert_eq!(again.unwrap().published_at, at("2026-12-25T00:00:00Z"));
         let field = field_value(scheduled, &z);
-        let now_please = decide(Intent::PublishNow, &field, Some(scheduled), &z, now).unwrap();
+        let now_please = decide(Intent::PublishNow, &field, it, &z, now).unwrap();
         assert_eq!(now_please.published_at, now);
+        let still = decide(Intent::Publish, "", it, &z, now).unwrap();
+        assert_eq!(still.state(now), PostState::Scheduled);
     }
 
     #[test]

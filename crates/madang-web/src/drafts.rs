@@ -36,7 +36,7 @@ pub(crate) fn placement(
     let publishing = decide(
         intent,
         &form.publish_at,
-        current.map(|p| p.published_at),
+        current.map(|p| (p.status, p.published_at)),
         &state.config().zone,
         now,
     )
