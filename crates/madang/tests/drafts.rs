@@ -98,6 +98,14 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     let author = site.login("author").await;
     let colleague = site.login("colleague").await;
     let chief = site.login("chief").await;
+    // A board administrator who is no super administrator (and whose level writes nowhere).
+    let keeper = site.member("keeper", 2, false).await;
+    let news = site.store().board(NEWS).await.unwrap().unwrap();
+    site.store()
+        .add_board_admin(news.id, keeper.id, (None, "test"), 0)
+        .await
+        .unwrap();
+    let keeper = site.login("keeper").await;
     // The scheduler's first run: from here on it announces what becomes due.
     site.store()
         .publish_due(jiff::Timestamp::now())
@@ -148,7 +156,7 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
     assert!(!searched.contains("Zanzibarquux draft"));
 
     // Their editors see them, marked, with "Publish now"; not counted as views.
-    for who in [&author, &chief] {
+    for who in [&author, &chief, &keeper] {
         let page = site
             .get_as(&format!("/b/{NEWS}/{draft_id}"), &who.cookie)
             .await;
@@ -164,6 +172,14 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
             .text();
         assert!(page.contains("Scheduled for "), "{page}");
     }
+    site.state.flush_view_counts().await;
+    let (seen, _) = site
+        .store()
+        .post_for_staff(news.id, draft_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen.views, 0, "an editor's look at a draft is no view");
     let ko = site
         .get_as(&format!("/ko/b/{NEWS}/{scheduled_id}"), &author.cookie)
         .await
@@ -172,7 +188,7 @@ async fn drafts_and_scheduled_posts_reach_only_their_editors() {
 
     // The drafts page lists both for their author and the super administrator, none for
     // a colleague; the header and the board page lead there.
-    for who in [&author, &chief] {
+    for who in [&author, &chief, &keeper] {
         let drafts = site.get_as("/drafts", &who.cookie).await;
         assert_eq!(drafts.status, 200);
         let html = drafts.text();
