@@ -170,7 +170,7 @@ pub(crate) async fn board(
             pinned => pinned, posts => posts,
             page => page.page, pages => page.pages,
             page_links => madang_core::paging::page_links(page.page, page.pages),
-            meta => crate::seo::board_meta(&origin, lang, &board, page.page),
+            meta => crate::seo::board_meta(&origin, lang, &board, page.page, category.as_deref()),
         },
     )
 }

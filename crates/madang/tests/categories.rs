@@ -281,10 +281,20 @@ async fn posts_carry_a_category_and_lists_filter_by_it() {
     assert!(html.contains(&format!(
         "<a class=\"post-category\" href=\"/b/{NEWS}?category=Statements\">Statements</a>"
     )));
+    // Its own canonical address, in each language.
+    let canonical = format!("http://127.0.0.1/b/{NEWS}?category=Statements");
+    assert!(
+        html.contains(&format!("<link rel=\"canonical\" href=\"{canonical}\">")),
+        "{html}"
+    );
     let second = site
         .get(&format!("/b/{NEWS}?category=Statements&page=2"))
         .await
         .text();
+    assert!(
+        second.contains(&format!("/ko/b/{NEWS}?category=Statements&amp;page=2\"")),
+        "{second}"
+    );
     assert_eq!(common::post_links(&second, NEWS), [statements[0]]);
     assert!(!second.contains("Draft statement"));
     assert_eq!(
