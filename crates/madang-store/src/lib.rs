@@ -36,6 +36,7 @@ mod search;
 mod sessions;
 mod settings;
 mod titles;
+mod transfer;
 mod translations;
 mod two_factor;
 
@@ -48,7 +49,7 @@ pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
 pub use pages::PageEntry;
-pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use posts::{BoardPage, PostNeighbours};
 pub use publishing::{DraftScope, MAX_UNPUBLISHED, Placement, PostOptions, Unpublished};
 pub use redirects::{Redirect, is_local_target};
 pub use resets::{PendingReset, RESET_SECONDS};
@@ -57,6 +58,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use transfer::TransferRequest;
 pub use translations::{Translation, TranslationLink};
 pub use two_factor::{MAX_CHALLENGE_ATTEMPTS, SecondStep};
 
