@@ -4,6 +4,7 @@
 //! importer call these functions so a rule (how a title is cut, which HTML survives, what a
 //! copy line says, who may read a board) is written once.
 
+pub mod categories;
 pub mod copy_line;
 pub mod diff;
 pub mod download;
@@ -15,6 +16,7 @@ pub mod page;
 pub mod paging;
 pub mod password;
 pub mod permission;
+pub mod publishing;
 pub mod search;
 pub mod slug;
 pub mod text;

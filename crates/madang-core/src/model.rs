@@ -181,6 +181,9 @@ pub struct Board {
     /// How many files, how large and of which kinds a post may carry.
     #[serde(skip)]
     pub uploads: UploadLimits,
+    /// Categories a post may carry, in the order the write form and the filter offer them
+    /// (see [`crate::categories`]); empty for a board without categories.
+    pub categories: Vec<String>,
     /// Published, not deleted posts; maintained by every write, never counted per request.
     pub post_count: i64,
 }
@@ -199,6 +202,8 @@ pub struct NewBoard {
     pub home_count: u32,
     pub levels: BoardLevels,
     pub uploads: UploadLimits,
+    /// Categories (see [`Board::categories`]).
+    pub categories: Vec<String>,
 }
 
 impl NewBoard {
@@ -216,6 +221,7 @@ impl NewBoard {
             home_count: DEFAULT_HOME_COUNT,
             levels: BoardLevels::default(),
             uploads: UploadLimits::default(),
+            categories: Vec::new(),
         }
     }
 }
@@ -261,6 +267,8 @@ pub struct PostSummary {
     pub secret: bool,
     pub views: i64,
     pub attachment_count: i64,
+    /// The post's category (GnuBoard5's `ca_name`); empty for none.
+    pub category: String,
     /// What a gallery card can show; read for gallery boards only, empty elsewhere.
     pub images: ListImages,
 }
@@ -298,6 +306,8 @@ pub struct Post {
     pub links: Vec<String>,
     /// The group of posts that translate each other, if the post has translations.
     pub translation_group: Option<i64>,
+    /// The post's category (GnuBoard5's `ca_name`); empty for none.
+    pub category: String,
 }
 
 /// What staff submit to create a post. The body is sanitised by the store before saving.

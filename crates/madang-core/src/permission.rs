@@ -126,6 +126,7 @@ mod tests {
             home_count: 5,
             levels,
             uploads: Default::default(),
+            categories: Vec::new(),
             post_count: 0,
         }
     }

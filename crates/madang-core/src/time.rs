@@ -40,6 +40,16 @@ pub fn long_date(at: Timestamp, zone: &TimeZone, lang: &str) -> String {
     }
 }
 
+/// A long date with the time of day: "1 December 2015, 14:30" in English, "2015년 12월
+/// 1일 14:30" in Korean (for a scheduled post, whose hour matters).
+pub fn long_date_time(at: Timestamp, zone: &TimeZone, lang: &str) -> String {
+    let time = at.to_zoned(zone.clone()).strftime("%H:%M").to_string();
+    match lang {
+        "ko" => format!("{} {time}", long_date(at, zone, lang)),
+        _ => format!("{}, {time}", long_date(at, zone, lang)),
+    }
+}
+
 /// A machine-readable date-time for `<time datetime>`, with the zone's offset.
 pub fn iso(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned(zone.clone())
@@ -65,6 +75,8 @@ mod tests {
         assert_eq!(long_date(at, &seoul, "en"), "1 December 2015");
         assert_eq!(long_date(at, &seoul, "ko"), "2015년 12월 1일");
         assert_eq!(iso(at, &seoul), "2015-12-01T08:30:00+09:00");
+        assert_eq!(long_date_time(at, &seoul, "en"), "1 December 2015, 08:30");
+        assert_eq!(long_date_time(at, &seoul, "ko"), "2015년 12월 1일 08:30");
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct BoardSettings {
     pub levels: BoardLevels,
     /// Attachments a post may carry.
     pub uploads: UploadLimits,
+    /// Categories, checked with `madang_core::categories::parse_list`'s rules.
+    pub categories: Vec<String>,
 }
 
 impl BoardSettings {
@@ -50,6 +52,7 @@ impl BoardSettings {
             home_count: board.home_count,
             levels: board.levels,
             uploads: board.uploads,
+            categories: board.categories.clone(),
         }
     }
 }
@@ -74,7 +77,7 @@ const INSERT_GROUP_TITLE: &str =
 fn describe(s: &BoardSettings) -> String {
     let l = &s.levels;
     format!(
-        "{} group={:?} title_len={} excerpt_len={} page_size={} order={} style={} home={} levels={}/{}/{}/{}/{}/{}/{} files={} file_mb={} kinds={}",
+        "{} group={:?} title_len={} excerpt_len={} page_size={} order={} style={} home={} levels={}/{}/{}/{}/{}/{}/{} files={} file_mb={} kinds={} categories={}",
         describe_titles(s.title.trim(), &trimmed_titles(&s.titles)),
         s.group_id,
         s.title_len,
@@ -92,7 +95,8 @@ fn describe(s: &BoardSettings) -> String {
         l.download.get(),
         s.uploads.max_files,
         s.uploads.max_file_mb,
-        s.uploads.kinds.format()
+        s.uploads.kinds.format(),
+        s.categories.join("|")
     )
 }
 
@@ -165,6 +169,13 @@ impl Store {
                 e.message_key()
             )));
         }
+        // The same rules as the admin form: a list that would not read back the same is
+        // refused here too.
+        if madang_core::categories::parse_list(&s.categories.join("\n")).as_ref()
+            != Ok(&s.categories)
+        {
+            return Err(StoreError::Invalid("invalid category list".into()));
+        }
         let before_titles = self.local_titles().await?.of_board(board_id);
         let old = describe(&BoardSettings::of(&before, before_titles));
         let new = describe(s);
@@ -182,8 +193,8 @@ impl Store {
                     page_size = $5, list_order = $6, level_list = $7, level_read = $8,
                     level_write = $9, level_reply = $10, level_comment = $11, level_upload = $12,
                     level_download = $13, list_style = $14, home_count = $15,
-                    max_files = $16, max_file_mb = $17, allowed_kinds = $18
-                 WHERE id = $19",
+                    max_files = $16, max_file_mb = $17, allowed_kinds = $18, categories = $19
+                 WHERE id = $20",
             )
             .bind(s.title.trim())
             .bind(s.group_id)
@@ -203,6 +214,7 @@ impl Store {
             .bind(i64::from(s.uploads.max_files))
             .bind(i64::from(s.uploads.max_file_mb))
             .bind(s.uploads.kinds.format())
+            .bind(madang_core::categories::to_stored(&s.categories))
             .bind(board_id)
             .execute(&mut *tx)
             .await?;

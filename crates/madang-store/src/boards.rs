@@ -26,6 +26,7 @@ struct BoardRow {
     max_files: i64,
     max_file_mb: i64,
     allowed_kinds: String,
+    categories: String,
     level_list: i64,
     level_read: i64,
     level_write: i64,
@@ -37,7 +38,7 @@ struct BoardRow {
 }
 
 const BOARD_COLUMNS: &str = "id, slug, title, group_id, position, title_len, excerpt_len, \
-    page_size, list_order, list_style, home_count, max_files, max_file_mb, allowed_kinds, level_list, level_read, level_write, \
+    page_size, list_order, list_style, home_count, max_files, max_file_mb, allowed_kinds, categories, level_list, level_read, level_write, \
     level_reply, level_comment, level_upload, level_download, post_count";
 
 impl From<BoardRow> for Board {
@@ -65,6 +66,7 @@ impl From<BoardRow> for Board {
                 download: level(r.level_download),
             },
             uploads: upload_limits(r.max_files, r.max_file_mb, &r.allowed_kinds),
+            categories: madang_core::categories::from_stored(&r.categories),
             post_count: r.post_count,
         }
     }
@@ -192,10 +194,10 @@ impl Store {
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
                     level_comment, level_upload, level_download, created_at, list_style,
-                    home_count, max_files, max_file_mb, allowed_kinds)
+                    home_count, max_files, max_file_mb, allowed_kinds, categories)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
                     $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                    $20)
+                    $20, $21)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&new.slug)
@@ -218,6 +220,7 @@ impl Store {
             .bind(i64::from(new.uploads.max_files))
             .bind(i64::from(new.uploads.max_file_mb))
             .bind(new.uploads.kinds.format())
+            .bind(madang_core::categories::to_stored(&new.categories))
             .fetch_optional(&mut *tx)
             .await?;
             bump_generation!(tx);

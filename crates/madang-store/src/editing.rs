@@ -135,6 +135,20 @@ impl Store {
         actor: ActorRef<'_>,
         now: Timestamp,
     ) -> Result<()> {
+        self.edit_post_with(post_id, edit, None, actor, now).await
+    }
+
+    /// [`Store::edit_post`] that also changes the post's status, time and category
+    /// (`placement`), in the same transaction: the write form's edit. Each change of state
+    /// or category has its own audit line with before and after.
+    pub async fn edit_post_with(
+        &self,
+        post_id: i64,
+        edit: &PostEdit,
+        placement: Option<&crate::Placement>,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
         let content = Content::of(&edit.title, &edit.body)?;
         let links = edit.links.join("\n");
         let who = Actor {
@@ -165,6 +179,16 @@ impl Store {
                 &detail,
                 actor.ip
             );
+            if let Some(placement) = placement {
+                crate::publishing::place_in_tx!(
+                    tx,
+                    post_id,
+                    Some(placement.publishing),
+                    Some(placement.category.as_str()),
+                    actor,
+                    now
+                );
+            }
             bump_generation!(tx);
             tx.commit().await?;
         });

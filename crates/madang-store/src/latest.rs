@@ -157,6 +157,7 @@ mod tests {
             home_count: new.home_count,
             levels: new.levels,
             uploads: new.uploads,
+            categories: new.categories,
             post_count: 0,
         }
     }

@@ -27,6 +27,7 @@ mod members;
 mod menu;
 mod pages;
 mod posts;
+mod publishing;
 mod readers;
 mod redirects;
 mod resets;
@@ -36,6 +37,7 @@ mod search;
 mod sessions;
 mod settings;
 mod titles;
+mod transfer;
 mod translations;
 mod two_factor;
 
@@ -48,7 +50,8 @@ pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
 pub use pages::PageEntry;
-pub use posts::{BoardPage, PostNeighbours, TransferRequest};
+pub use posts::{BoardPage, PostNeighbours};
+pub use publishing::{DraftScope, MAX_UNPUBLISHED, Placement, PostOptions, Unpublished};
 pub use redirects::{Redirect, is_local_target};
 pub use resets::{PendingReset, RESET_SECONDS};
 pub use revisions::{Revision, RevisionSummary};
@@ -56,6 +59,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use transfer::TransferRequest;
 pub use translations::{Translation, TranslationLink};
 pub use two_factor::{MAX_CHALLENGE_ATTEMPTS, SecondStep};
 

@@ -1,13 +1,15 @@
-//! Posts: writing, listing, reading, copying and moving.
+//! Posts: writing, listing and reading (copying and moving is in `transfer`).
 
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
-use madang_core::copy_line::{self, CopyLineLanguage, Transfer};
+use madang_core::copy_line::Transfer;
 use madang_core::text::plain_text;
 use madang_core::{Board, ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
 
+use madang_core::publishing::PostState;
+
 use crate::BeginWrite;
 use crate::audit::{Actor, audit};
+use crate::publishing::PostOptions;
 use crate::settings::bump_generation;
 use crate::{Result, Store, StoreError, on_db, ts};
 
@@ -47,6 +49,7 @@ pub(crate) struct SummaryRow {
     secret: bool,
     views: i64,
     attachment_count: i64,
+    category: String,
 }
 
 impl From<SummaryRow> for PostSummary {
@@ -62,6 +65,7 @@ impl From<SummaryRow> for PostSummary {
             secret: r.secret,
             views: r.views,
             attachment_count: r.attachment_count,
+            category: r.category,
             images: Default::default(),
         }
     }
@@ -77,23 +81,24 @@ pub(crate) struct PostRowWithDeleted {
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct PostRow {
-    id: i64,
-    board_id: i64,
-    title: String,
-    body_html: String,
-    body_text: String,
-    author_id: Option<i64>,
-    author_name: String,
-    lang: Option<String>,
-    status: String,
-    pinned: bool,
-    secret: bool,
-    views: i64,
-    links: String,
-    created_at: i64,
-    published_at: i64,
-    updated_at: i64,
+    pub(crate) id: i64,
+    pub(crate) board_id: i64,
+    pub(crate) title: String,
+    pub(crate) body_html: String,
+    pub(crate) body_text: String,
+    pub(crate) author_id: Option<i64>,
+    pub(crate) author_name: String,
+    pub(crate) lang: Option<String>,
+    pub(crate) status: String,
+    pub(crate) pinned: bool,
+    pub(crate) secret: bool,
+    pub(crate) views: i64,
+    pub(crate) links: String,
+    pub(crate) created_at: i64,
+    pub(crate) published_at: i64,
+    pub(crate) updated_at: i64,
     pub(crate) translation_group: Option<i64>,
+    pub(crate) category: String,
 }
 
 impl From<PostRow> for Post {
@@ -121,6 +126,7 @@ impl From<PostRow> for Post {
                 .map(str::to_owned)
                 .collect(),
             translation_group: r.translation_group,
+            category: r.category,
         }
     }
 }
@@ -131,11 +137,12 @@ impl From<PostRow> for Post {
 pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, \
     p.body_text, \
     p.author_name, p.published_at, p.pinned, p.secret, p.views, \
-    (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count";
+    (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count, \
+    p.category";
 
 pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, author_id, \
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at, \
-    translation_group";
+    translation_group, category";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
 pub(crate) const VISIBLE: &str =
@@ -147,23 +154,6 @@ pub(crate) fn order_by(order: ListOrder) -> &'static str {
         ListOrder::DateAsc => "p.published_at ASC, p.id ASC",
         ListOrder::DateDesc => "p.published_at DESC, p.id DESC",
     }
-}
-
-/// What a copy or move needs to know.
-#[derive(Debug, Clone)]
-pub struct TransferRequest<'a> {
-    pub transfer: Transfer,
-    pub post_id: i64,
-    /// One or several boards; a move to several boards copies to each and removes the source.
-    pub target_board_ids: &'a [i64],
-    pub actor_id: Option<i64>,
-    pub actor_name: &'a str,
-    /// The actor's (truncated) address, for the audit log.
-    pub ip: &'a str,
-    pub at: Timestamp,
-    /// The site's copy-line language and time zone, for the visible line.
-    pub line_language: CopyLineLanguage,
-    pub zone: &'a TimeZone,
 }
 
 fn check_new_post(new: &NewPost) -> Result<(String, String, String)> {
@@ -211,8 +201,22 @@ impl Store {
         files: &[crate::NewAttachment<'_>],
         now: Timestamp,
     ) -> Result<i64> {
+        self.write_post(board_id, new, &PostOptions::default(), files, now)
+            .await
+    }
+
+    /// [`Store::create_post_with_attachments`] as a draft or published, with a category
+    /// (the write form).
+    pub async fn write_post(
+        &self,
+        board_id: i64,
+        new: &NewPost,
+        options: &PostOptions,
+        files: &[crate::NewAttachment<'_>],
+        now: Timestamp,
+    ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], None, now)
+            .insert_posts(board_id, &[(new, files)], options, None, now)
             .await?;
         Ok(ids[0])
     }
@@ -228,8 +232,23 @@ impl Store {
         source_id: i64,
         now: Timestamp,
     ) -> Result<i64> {
+        let options = PostOptions::default();
+        self.write_translation(board_id, new, &options, files, source_id, now)
+            .await
+    }
+
+    /// [`Store::create_translation`] as a draft or published, with a category.
+    pub async fn write_translation(
+        &self,
+        board_id: i64,
+        new: &NewPost,
+        options: &PostOptions,
+        files: &[crate::NewAttachment<'_>],
+        source_id: i64,
+        now: Timestamp,
+    ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], Some(source_id), now)
+            .insert_posts(board_id, &[(new, files)], options, Some(source_id), now)
             .await?;
         Ok(ids[0])
     }
@@ -245,7 +264,8 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let items: Vec<(&NewPost, &[crate::NewAttachment<'_>])> =
             posts.iter().map(|p| (p, &[][..])).collect();
-        self.insert_posts(board_id, &items, None, now).await
+        self.insert_posts(board_id, &items, &PostOptions::default(), None, now)
+            .await
     }
 
     /// Inserts posts in one transaction; with `translation_of`, each joins that post's
@@ -254,6 +274,7 @@ impl Store {
         &self,
         board_id: i64,
         posts: &[(&NewPost, &[crate::NewAttachment<'_>])],
+        options: &PostOptions,
         translation_of: Option<i64>,
         now: Timestamp,
     ) -> Result<Vec<i64>> {
@@ -284,9 +305,9 @@ impl Store {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, links, created_at, published_at,
-                        updated_at, search_title, search_body, search_version)
+                        updated_at, search_title, search_body, search_version, category)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, 'published', $8, $9, $10, $11, $12, $11, $13, $14, $15)
+                        $2, $3, $4, $5, $6, $7, $16, $8, $9, $10, $11, $12, $11, $13, $14, $15, $17)
                      RETURNING id",
                 )
                 .bind(board_id)
@@ -304,6 +325,8 @@ impl Store {
                 .bind(search_title)
                 .bind(search_body)
                 .bind(crate::search::SEARCH_VERSION)
+                .bind(options.status.as_str())
+                .bind(&options.category)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(foreign_key_as_not_found)?;
@@ -326,7 +349,15 @@ impl Store {
                     .await?;
                 }
                 let target = format!("post:{id}");
-                audit!(tx, now.as_second(), actor, "post.create", &target, title);
+                // A draft or scheduled post says so: the log shows what readers saw.
+                let detail = match PostState::of(options.status, new.published_at, now) {
+                    PostState::Published => title.clone(),
+                    state => format!(
+                        "{title} ({})",
+                        crate::publishing::describe(state, new.published_at)
+                    ),
+                };
+                audit!(tx, now.as_second(), actor, "post.create", &target, &detail);
                 if let Some(source) = translation_of {
                     crate::translations::link_in_tx!(tx, source, id);
                     let detail = format!("post:{source}");
@@ -341,8 +372,14 @@ impl Store {
                 }
                 ids.push(id);
             }
+            // Published posts count (scheduled ones too, as when they were the only kind).
+            let counted = if options.status == PostStatus::Published {
+                ids.len()
+            } else {
+                0
+            };
             sqlx::query("UPDATE boards SET post_count = post_count + $1 WHERE id = $2")
-                .bind(ids.len() as i64)
+                .bind(counted as i64)
                 .bind(board_id)
                 .execute(&mut *tx)
                 .await?;
@@ -491,170 +528,6 @@ impl Store {
                 })
             })
             .collect())
-    }
-
-    /// Copies or moves a post to one or several boards, as GnuBoard5's copy/move does: each
-    /// copy keeps title, author, dates, views and attachments (sharing the stored files, not
-    /// duplicating them), sorts as its board's newest thread, carries the visible copy line,
-    /// and records its provenance and an audit line. A move also removes the source. All
-    /// targets succeed or none does. Returns the new posts' ids in target order.
-    ///
-    /// Whether the actor may do this is the caller's check
-    /// (`madang_core::permission::may_transfer`).
-    pub async fn transfer_post(&self, req: &TransferRequest<'_>) -> Result<Vec<i64>> {
-        if req.target_board_ids.is_empty() {
-            return Err(StoreError::Invalid("choose at least one board".into()));
-        }
-        on_db!(self, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let source_sql =
-                format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1 AND deleted_at IS NULL");
-            let source: PostRow = sqlx::query_as(&source_sql)
-                .bind(req.post_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            let (source_slug,): (String,) = sqlx::query_as("SELECT slug FROM boards WHERE id = $1")
-                .bind(source.board_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let line = copy_line::format_line(
-                req.line_language,
-                req.transfer,
-                req.actor_name,
-                req.at,
-                req.zone,
-                &source_slug,
-            );
-            let body_html = match &line {
-                Some(line) => copy_line::append_to_html(&source.body_html, req.transfer, line),
-                None => source.body_html.clone(),
-            };
-            let body_text = plain_text(&body_html);
-            let (search_title, search_body) = crate::search::terms_of(&source.title, &body_text);
-            let published = source.status == PostStatus::Published.as_str();
-            let actor = Actor {
-                id: req.actor_id,
-                name: req.actor_name,
-            };
-            let action = format!("post.{}", req.transfer.as_str());
-            let mut new_ids = Vec::with_capacity(req.target_board_ids.len());
-            for &target_board_id in req.target_board_ids {
-                if req.transfer == Transfer::Move && source.board_id == target_board_id {
-                    return Err(StoreError::Invalid(
-                        "a post cannot be moved to its own board".into(),
-                    ));
-                }
-                let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM boards WHERE id = $1")
-                    .bind(target_board_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if target.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                let (new_id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
-                        author_name, lang, status, pinned, secret, views, links, created_at,
-                        published_at, updated_at, search_title, search_body, search_version)
-                     VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                     RETURNING id",
-                )
-                .bind(target_board_id)
-                .bind(&source.title)
-                .bind(&body_html)
-                .bind(&body_text)
-                .bind(source.author_id)
-                .bind(&source.author_name)
-                .bind(&source.lang)
-                .bind(&source.status)
-                .bind(source.secret)
-                .bind(source.views)
-                .bind(&source.links)
-                .bind(source.created_at)
-                .bind(source.published_at)
-                .bind(req.at.as_second())
-                .bind(&search_title)
-                .bind(&search_body)
-                .bind(crate::search::SEARCH_VERSION)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
-                        caption, downloads, created_at)
-                     SELECT $1, position, name, storage_key, size, sha256, mime, caption, downloads, $2
-                     FROM attachments WHERE post_id = $3 ORDER BY position",
-                )
-                .bind(new_id)
-                .bind(req.at.as_second())
-                .bind(req.post_id)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO post_provenance (post_id, transfer, source_board_id, source_board_slug,
-                        source_post_id, actor_id, actor_name, at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(new_id)
-                .bind(req.transfer.as_str())
-                .bind(source.board_id)
-                .bind(&source_slug)
-                .bind(req.post_id)
-                .bind(req.actor_id)
-                .bind(req.actor_name)
-                .bind(req.at.as_second())
-                .execute(&mut *tx)
-                .await?;
-                if published {
-                    sqlx::query("UPDATE boards SET post_count = post_count + 1 WHERE id = $1")
-                        .bind(target_board_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let target = format!("post:{new_id}");
-                let detail = format!("from post:{} board:{source_slug}", req.post_id);
-                audit!(
-                    tx,
-                    req.at.as_second(),
-                    actor,
-                    &action,
-                    &target,
-                    &detail,
-                    req.ip
-                );
-                new_ids.push(new_id);
-            }
-            if req.transfer == Transfer::Move {
-                // The (first) moved post takes the source's place among its translations;
-                // the source leaves first, so the group never holds two posts of a language.
-                if let (Some(group), Some(&moved)) = (source.translation_group, new_ids.first()) {
-                    sqlx::query("UPDATE posts SET translation_group = NULL WHERE id = $1")
-                        .bind(req.post_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("UPDATE posts SET translation_group = $1 WHERE id = $2")
-                        .bind(group)
-                        .bind(moved)
-                        .execute(&mut *tx)
-                        .await?;
-                    crate::translations::settle_group_in_tx!(tx, group);
-                }
-                sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2")
-                    .bind(req.at.as_second())
-                    .bind(req.post_id)
-                    .execute(&mut *tx)
-                    .await?;
-                if published {
-                    sqlx::query("UPDATE boards SET post_count = post_count - 1 WHERE id = $1")
-                        .bind(source.board_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            bump_generation!(tx);
-            tx.commit().await?;
-            Ok(new_ids)
-        })
     }
 }
 

@@ -31,12 +31,13 @@ macro_rules! announce_due {
             .unwrap_or($at);
         // Never backwards, even when this node's clock is behind the last runner's.
         let until = std::cmp::max(since, $at);
-        // Only posts written before their publication time were scheduled; the rest were
-        // announced when they were written.
+        // Only posts last changed before their publication time were scheduled; the rest
+        // were announced when they were written or published (a draft published now, a
+        // scheduled post published early: see `publishing::place_in_tx`).
         let due: Vec<(i64, String)> = sqlx::query_as(
             "SELECT id, title FROM posts
              WHERE status = 'published' AND deleted_at IS NULL
-               AND published_at > $1 AND published_at <= $2 AND created_at < published_at
+               AND published_at > $1 AND published_at <= $2 AND updated_at < published_at
              ORDER BY published_at, id",
         )
         .bind(since)

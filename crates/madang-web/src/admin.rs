@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
-use crate::extract::{form_fields, trimmed};
+use crate::extract::{field, form_fields, trimmed};
 use crate::i18n::{self, Lang, Language};
 use crate::views::SiteView;
 
@@ -145,6 +145,8 @@ fn board_settings(fields: &[(String, String)]) -> Result<BoardSettings, &'static
             download: level_field(fields, "level_download")?,
         },
         uploads: upload_limits(fields)?,
+        categories: madang_core::categories::parse_list(field(fields, "categories"))
+            .map_err(|e| e.message_key())?,
     })
 }
 
@@ -320,15 +322,17 @@ async fn board_form(
     Extension(current): Extension<CurrentSession>,
     PathParts(slug): PathParts<String>,
 ) -> Result<Response, AppError> {
-    board_page(&state, lang, &current, &slug, None).await
+    board_page(&state, lang, &current, &slug, None, None).await
 }
 
+/// The board settings page; with an error, `typed_categories` shows the refused list again.
 async fn board_page(
     state: &AppState,
     lang: Lang,
     current: &CurrentSession,
     slug: &str,
     error: Option<&str>,
+    typed_categories: Option<&str>,
 ) -> Result<Response, AppError> {
     let session = super_admin(current, None)?;
     let board = state.store().board(slug).await?.ok_or(AppError::NotFound)?;
@@ -348,6 +352,7 @@ async fn board_page(
                 list_order => board.list_order.as_str(),
                 list_style => board.list_style.as_str(), home_count => board.home_count,
                 max_files => board.uploads.max_files, max_file_mb => board.uploads.max_file_mb,
+                categories => typed_categories.map_or_else(|| board.categories.join("\n"), str::to_owned),
             },
             kinds => FileKind::ALL.iter().map(|k| context! {
                 value => k.as_str(), label => format!("upload-kind-{}", k.as_str()),
@@ -397,7 +402,10 @@ async fn save_board(
         .ok_or(AppError::NotFound)?;
     let settings = match board_settings(&fields) {
         Ok(settings) => settings,
-        Err(key) => return board_page(&state, lang, &current, &slug, Some(key)).await,
+        Err(key) => {
+            let typed = field(&fields, "categories");
+            return board_page(&state, lang, &current, &slug, Some(key), Some(typed)).await;
+        }
     };
     let ip = client_ip(addr);
     let actor = crate::auth::actor(session, &ip);

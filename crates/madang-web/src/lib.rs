@@ -20,9 +20,11 @@ mod admin;
 mod admin_groups;
 mod admin_pages;
 mod admin_redirects;
+mod audit_log;
 pub mod auth;
 pub mod cache;
 mod comments;
+mod drafts;
 pub mod error;
 mod extract;
 mod feeds;
@@ -238,8 +240,10 @@ pub fn app(state: AppState) -> Router {
             "/b/{slug}/{post}/revisions/{rev}/restore",
             post(revisions::restore),
         )
+        .route("/b/{slug}/{post}/publish", post(drafts::publish))
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
-        .route("/admin/audit", get(staff::audit_log))
+        .route("/drafts", get(drafts::list))
+        .route("/admin/audit", get(audit_log::audit_log))
         .route("/metrics", get(metrics::metrics_for_admins))
         .merge(admin::routes())
         .merge(admin_redirects::routes())

@@ -115,11 +115,31 @@ pub(crate) async fn board(
     if !may(&current.viewer(), &board, BoardAction::List) {
         return Err(AppError::Forbidden);
     }
-    let generation = state.generation().await;
-    let page = state
-        .store()
-        .board_page_at(&board, page_no, jiff::Timestamp::now(), generation)
-        .await?;
+    // `?category=` filters by one of the board's categories; any other value is no page.
+    let category = match query_param(query.as_deref(), "category").filter(|c| !c.is_empty()) {
+        Some(asked) => Some(
+            madang_core::categories::filter(&board.categories, &asked)
+                .ok_or(AppError::NotFound)?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let now = jiff::Timestamp::now();
+    let page = match &category {
+        Some(category) => {
+            state
+                .store()
+                .category_page(&board, category, page_no, now)
+                .await?
+        }
+        None => {
+            let generation = state.generation().await;
+            state
+                .store()
+                .board_page_at(&board, page_no, now, generation)
+                .await?
+        }
+    };
     if page_no > page.pages {
         return Err(AppError::NotFound);
     }
@@ -143,11 +163,14 @@ pub(crate) async fn board(
             board => BoardView::new(&state, &board, lang).await,
             list_style => board.list_style,
             may_write => current.session.is_some() && may(&current.viewer(), &board, BoardAction::Write),
+            categories => crate::views::category_links(lang, &board, category.as_deref()),
+            category => category,
+            page_href => crate::views::page_href(lang, &board.slug, category.as_deref()),
             current_board => board.slug,
             pinned => pinned, posts => posts,
             page => page.page, pages => page.pages,
             page_links => madang_core::paging::page_links(page.page, page.pages),
-            meta => crate::seo::board_meta(&origin, lang, &board, page.page),
+            meta => crate::seo::board_meta(&origin, lang, &board, page.page, category.as_deref()),
         },
     )
 }
@@ -173,11 +196,18 @@ pub(crate) async fn post(
     }
     let now = jiff::Timestamp::now();
     // The revision count comes with the post: staff's "History (N)" link costs no query.
-    let (post, revision_count) = state
+    // A draft or scheduled post is its editors' only; to anyone else it is not there.
+    let (post, revision_count, hidden) = match state
         .store()
         .post_with_revision_count(board.id, post_id, now)
         .await?
-        .ok_or(AppError::NotFound)?;
+    {
+        Some((post, revisions)) => (post, revisions, false),
+        None => crate::drafts::post_for_editor(&state, &viewer, &board, post_id, now)
+            .await?
+            .map(|(post, revisions)| (post, revisions, true))
+            .ok_or(AppError::NotFound)?,
+    };
     if post.secret
         && !viewer.is_super_admin
         && viewer.member_id.is_none_or(|id| Some(id) != post.author_id)
@@ -230,6 +260,11 @@ pub(crate) async fn post(
         Vec::new()
     };
     let post_id = post.id;
+    let unpublished = current
+        .session
+        .as_ref()
+        .filter(|_| hidden)
+        .map(|s| crate::drafts::unpublished_view(&state, lang, &post, &s.csrf_token, now));
     let mut response = render(
         &state,
         "post.html",
@@ -253,7 +288,10 @@ pub(crate) async fn post(
                 views => post.views + 1,
                 links => post.links,
                 pinned => post.pinned,
+                category_href => crate::views::category_href(lang, &board, &post.category),
+                category => post.category,
             },
+            unpublished => unpublished,
             staff => current.session.as_ref().filter(|_| may_edit_post || administers(&viewer, &board)).map(|s| context! {
                 edit => may_edit_post,
                 revisions => revision_count,
@@ -265,17 +303,20 @@ pub(crate) async fn post(
 
             attachments => attachments,
             comments => comments,
-            comment_form => current.session.as_ref().filter(|_| may(&viewer, &board, BoardAction::Comment)).map(|s| context! { csrf => s.csrf_token.clone() }),
+            comment_form => current.session.as_ref().filter(|_| !hidden && may(&viewer, &board, BoardAction::Comment)).map(|s| context! { csrf => s.csrf_token.clone() }),
             may_download => may(&viewer, &board, BoardAction::Download),
             previous => neighbours.previous.map(|(id, title)| context! { id => id, title => title }),
             next => neighbours.next.map(|(id, title)| context! { id => id, title => title }),
             meta => meta,
         },
     )?;
-    // Counted by the cache layer, also when the page is served from the cache.
-    response
-        .extensions_mut()
-        .insert(crate::cache::CountView(post_id));
+    // Counted by the cache layer, also when the page is served from the cache; an
+    // editor's look at a draft is not a view.
+    if !hidden {
+        response
+            .extensions_mut()
+            .insert(crate::cache::CountView(post_id));
+    }
     Ok(response)
 }
 
@@ -297,11 +338,15 @@ pub(crate) async fn download(
     if !may(&viewer, &board, BoardAction::Download) || !may(&viewer, &board, BoardAction::Read) {
         return Err(AppError::Forbidden);
     }
-    let post = state
-        .store()
-        .post(board.id, post_id, jiff::Timestamp::now())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let now = jiff::Timestamp::now();
+    let post = match state.store().post(board.id, post_id, now).await? {
+        Some(post) => post,
+        // The files of a draft or scheduled post, for its editors.
+        None => crate::drafts::post_for_editor(&state, &viewer, &board, post_id, now)
+            .await?
+            .map(|(post, _)| post)
+            .ok_or(AppError::NotFound)?,
+    };
     if post.secret && !may_read_secret(&viewer, &board, post.author_id) {
         return Err(AppError::Forbidden);
     }

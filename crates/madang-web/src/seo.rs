@@ -184,12 +184,27 @@ pub(crate) fn page_meta(origin: &Origin, lang: Lang, page: &madang_core::page::P
 }
 
 /// A board list page's meta; pages after the first are their own canonical address.
-pub(crate) fn board_meta(origin: &Origin, lang: Lang, board: &Board, page: u32) -> Value {
+pub(crate) fn board_meta(
+    origin: &Origin,
+    lang: Lang,
+    board: &Board,
+    page: u32,
+    category: Option<&str>,
+) -> Value {
     let path = format!("{}/b/{}", lang.prefix(), board.slug);
-    let canonical = if page > 1 {
-        origin.url(&format!("{path}?page={page}"))
-    } else {
+    // A list of one category is its own page (the filter kept, as its page links keep it).
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(category) = category {
+        query.append_pair("category", category);
+    }
+    if page > 1 {
+        query.append_pair("page", &page.to_string());
+    }
+    let query = query.finish();
+    let canonical = if query.is_empty() {
         origin.url(&path)
+    } else {
+        origin.url(&format!("{path}?{query}"))
     };
     let mut meta = PageMeta::new(
         canonical,

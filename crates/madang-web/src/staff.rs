@@ -1,5 +1,6 @@
-//! Staff pages: writing, editing, pinning, deleting and restoring posts, and the audit log
-//! (attachments are read and checked in `uploads`; copying and moving is in `transfer`).
+//! Staff pages: writing, editing, pinning, deleting and restoring posts (attachments are
+//! read and checked in `uploads`; copying and moving is in `transfer`; drafts, scheduling
+//! and categories in `drafts`; the audit log in `audit_log`).
 //! Every handler checks permission through `madang_core::permission` and every form carries
 //! the session's CSRF token.
 
@@ -9,7 +10,7 @@ use axum::extract::{Multipart, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use madang_core::permission::{BoardAction, administers, may, may_edit};
 use madang_core::{Board, NewPost, PostBody};
-use madang_store::PostEdit;
+use madang_store::{PostEdit, PostOptions};
 use minijinja::context;
 
 use crate::AppState;
@@ -102,6 +103,7 @@ async fn write_page(
             format => if form.format == "text" { "text" } else { "html" },
             secret => form.secret, pinned => form.pinned, links => form.links,
             translation_of => translation_of,
+            writing => crate::drafts::form_view(state, board, form),
             may_pin => administers(&viewer, board),
             may_upload => may(&viewer, board, BoardAction::Upload),
             upload => crate::uploads::upload_view(lang, &board.uploads, attachments.len()),
@@ -217,6 +219,26 @@ pub(crate) async fn write_submit(
         }
     };
     let now = jiff::Timestamp::now();
+    let placement = match crate::drafts::placement(&state, &board, &form, None, now) {
+        Ok(placement) => placement,
+        Err(key) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                None,
+                &form,
+                Some(key),
+                Vec::new(),
+            )
+            .await;
+        }
+    };
+    let options = PostOptions {
+        status: placement.publishing.status,
+        category: placement.category,
+    };
     let new = NewPost {
         title: form.title.clone(),
         body: body_of(&form),
@@ -225,7 +247,7 @@ pub(crate) async fn write_submit(
         lang: Some(lang.code().to_owned()),
         pinned: form.pinned && administers(&viewer, &board),
         secret: form.secret,
-        published_at: now,
+        published_at: placement.publishing.published_at,
         links,
     };
     // The files are stored first and recorded with the post in one transaction: a crash
@@ -239,7 +261,7 @@ pub(crate) async fn write_submit(
                 Ok(_) => {
                     state
                         .store()
-                        .create_translation(board.id, &new, &records, source, now)
+                        .write_translation(board.id, &new, &options, &records, source, now)
                         .await
                 }
                 Err(e) => {
@@ -251,7 +273,7 @@ pub(crate) async fn write_submit(
         None => {
             state
                 .store()
-                .create_post_with_attachments(board.id, &new, &records, now)
+                .write_post(board.id, &new, &options, &records, now)
                 .await
         }
     };
@@ -309,7 +331,7 @@ pub(crate) async fn edit_form(
     if deleted.is_some() || !may_edit(&current.viewer(), &board, post.author_id) {
         return Err(AppError::Forbidden);
     }
-    let form = PostForm {
+    let mut form = PostForm {
         title: post.title.clone(),
         body: post.body_html.clone(),
         format: "html".into(),
@@ -318,6 +340,7 @@ pub(crate) async fn edit_form(
         links: post.links.join("\n"),
         ..PostForm::default()
     };
+    crate::drafts::fill_form(&state, &mut form, &post, jiff::Timestamp::now());
     let attachments = state
         .store()
         .attachments(id)
@@ -362,7 +385,8 @@ pub(crate) async fn edit_submit(
     // The stored attachments as the form shows them again, with any captions typed.
     let attachments = |form: &PostForm| crate::uploads::attachment_views(&existing, &form.captions);
     let existing_ids: Vec<i64> = existing.iter().map(|a| a.id).collect();
-    let form = match read_post_form(multipart, &board.uploads, &existing_ids).await {
+    let now = jiff::Timestamp::now();
+    let mut form = match read_post_form(multipart, &board.uploads, &existing_ids).await {
         Ok(form) => form,
         Err(key) => {
             return write_page(
@@ -379,6 +403,12 @@ pub(crate) async fn edit_submit(
         }
     };
     let session = current.check_csrf(&form.csrf)?;
+    // Shown again with a message, the form offers the same buttons.
+    form.state = Some(madang_core::publishing::PostState::of(
+        post.status,
+        post.published_at,
+        now,
+    ));
     if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
         return Err(AppError::Forbidden);
     }
@@ -411,7 +441,22 @@ pub(crate) async fn edit_submit(
             .await;
         }
     };
-
+    let placement = match crate::drafts::placement(&state, &board, &form, Some(&post), now) {
+        Ok(placement) => placement,
+        Err(key) => {
+            return write_page(
+                &state,
+                lang,
+                &current,
+                &board,
+                Some(id),
+                &form,
+                Some(key),
+                attachments(&form),
+            )
+            .await;
+        }
+    };
     let edit = PostEdit {
         title: form.title.clone(),
         body: body_of(&form),
@@ -420,8 +465,11 @@ pub(crate) async fn edit_submit(
     };
     let ip = ip_of(&connect);
     let actor = crate::auth::actor(session, &ip);
-    let now = jiff::Timestamp::now();
-    match state.store().edit_post(id, &edit, actor, now).await {
+    match state
+        .store()
+        .edit_post_with(id, &edit, Some(&placement), actor, now)
+        .await
+    {
         Ok(()) => {}
         Err(madang_store::StoreError::Invalid(_)) => {
             return write_page(
@@ -523,54 +571,4 @@ pub(crate) async fn post_action(
         "delete" | "restore" | "pin" | "unpin" => Err(AppError::Forbidden),
         _ => Err(AppError::NotFound),
     }
-}
-
-/// GET /admin/audit: the audit log, newest first, filterable by action and actor.
-pub(crate) async fn audit_log(
-    State(state): State<AppState>,
-    Extension(lang): Extension<Lang>,
-    Extension(current): Extension<CurrentSession>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, AppError> {
-    let session = current.require()?;
-    if !session.member.is_super_admin {
-        return Err(AppError::Forbidden);
-    }
-    let param = |name: &str| {
-        query.as_deref().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.trim().to_owned())
-        })
-    };
-    let action_filter = param("action").unwrap_or_default();
-    let actor_filter = param("actor").unwrap_or_default();
-    let zone = &state.config().zone;
-    let entries: Vec<_> = state
-        .store()
-        .audit_log(1000)
-        .await?
-        .into_iter()
-        .filter(|e| action_filter.is_empty() || e.action.starts_with(&action_filter))
-        .filter(|e| actor_filter.is_empty() || e.actor_name.contains(&actor_filter))
-        .take(200)
-        .map(|e| {
-            context! {
-                at => e.at.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string(),
-                at_iso => e.at.to_string(),
-                actor => e.actor_name, action => e.action, target => e.target,
-                detail => e.detail, ip => e.ip,
-            }
-        })
-        .collect();
-    let site = SiteView::load(&state, lang, &current).await;
-    let html = state.theme().render(
-        "audit.html",
-        context! {
-            lang => lang.code(), prefix => lang.prefix(), site => site,
-            switch_path => format!("{}/admin/audit", lang.other().prefix()),
-            entries => entries, action_filter => action_filter, actor_filter => actor_filter,
-        },
-    )?;
-    Ok(Html(html).into_response())
 }

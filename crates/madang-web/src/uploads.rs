@@ -44,6 +44,13 @@ pub(crate) struct PostForm {
     pub links: String,
     /// The post this one translates (a new post written with `?translation_of=`).
     pub translation_of: Option<i64>,
+    /// "Publish at" as typed (`datetime-local`), the button used (`intent`) and the
+    /// category chosen; `madang_core::publishing` and `::categories` judge them.
+    pub publish_at: String,
+    pub intent: String,
+    pub category: String,
+    /// The edited post's state (not a form field): which buttons the form offers.
+    pub state: Option<madang_core::publishing::PostState>,
     pub files: Vec<NewFile>,
     /// New captions of the post's stored attachments (`caption_{id}` fields), cleaned.
     pub captions: Vec<(i64, String)>,
@@ -114,6 +121,9 @@ pub(crate) async fn read_post_form(
             "secret" => form.secret = text == "1",
             "pinned" => form.pinned = text == "1",
             "links" => form.links = text,
+            "publish_at" => form.publish_at = text,
+            "intent" => form.intent = text,
+            "category" => form.category = text,
             "translation_of" if !text.is_empty() => {
                 form.translation_of =
                     Some(path_id(&text).map_err(|_| "translation-error-reference")?)

@@ -7,6 +7,8 @@ use madang_core::time::{iso, long_date};
 use madang_core::{Attachment, Board, PostSummary};
 use serde::Serialize;
 
+use madang_core::permission::{BoardAction, may};
+
 use crate::AppState;
 use crate::auth::CurrentSession;
 use crate::i18n::Lang;
@@ -28,6 +30,8 @@ pub(crate) struct MeView {
     pub csrf: String,
     pub is_super_admin: bool,
     pub must_enrol: bool,
+    /// Whether they may write on some board: the header links to their drafts.
+    pub writes: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -64,6 +68,10 @@ impl SiteView {
             .filter(|g| !g.boards.is_empty())
             .collect();
         let me = current.session.as_ref().map(|s| MeView {
+            writes: shell
+                .boards
+                .iter()
+                .any(|b| may(&s.viewer, b, BoardAction::Write)),
             nickname: s.member.nickname.clone(),
             csrf: s.csrf_token.clone(),
             is_super_admin: s.member.is_super_admin,
@@ -162,6 +170,9 @@ pub(crate) struct PostItemView {
     pub secret: bool,
     pub attachment_count: i64,
     pub views: i64,
+    /// The post's category, linked to the board's list of it when the board lists it.
+    pub category: String,
+    pub category_href: Option<String>,
     /// The gallery card's picture, an address on this site; `None` shows the placeholder.
     pub thumbnail: Option<String>,
 }
@@ -186,6 +197,8 @@ impl PostItemView {
             secret: post.secret,
             attachment_count: post.attachment_count,
             views: post.views,
+            category: post.category.clone(),
+            category_href: category_href(lang, board, &post.category),
             thumbnail: None,
         }
     }
@@ -239,4 +252,59 @@ impl From<&Attachment> for AttachmentView {
             caption: a.caption.clone(),
         }
     }
+}
+
+/// A board's list of one category (`/b/news?category=…`), when the board lists it.
+pub(crate) fn category_href(lang: Lang, board: &Board, category: &str) -> Option<String> {
+    madang_core::categories::filter(&board.categories, category).map(|name| {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("category", name)
+            .finish();
+        format!("{}/b/{}?{query}", lang.prefix(), board.slug)
+    })
+}
+
+/// The start of a list's page addresses, to which the page number is added: the
+/// category filter is kept from page to page.
+pub(crate) fn page_href(lang: Lang, slug: &str, category: Option<&str>) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(category) = category {
+        query.append_pair("category", category);
+    }
+    query.append_pair("page", "");
+    format!("{}/b/{slug}?{}", lang.prefix(), query.finish())
+}
+
+/// The board page's category filter: "All" and each category, the current one marked.
+#[derive(Debug, Serialize)]
+pub(crate) struct CategoryLink {
+    pub name: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The board's categories as filter links (empty for a board without categories), "All"
+/// first with no name.
+pub(crate) fn category_links(
+    lang: Lang,
+    board: &Board,
+    current: Option<&str>,
+) -> Vec<CategoryLink> {
+    if board.categories.is_empty() {
+        return Vec::new();
+    }
+    let all = CategoryLink {
+        name: String::new(),
+        href: format!("{}/b/{}", lang.prefix(), board.slug),
+        current: current.is_none(),
+    };
+    std::iter::once(all)
+        .chain(board.categories.iter().filter_map(|name| {
+            Some(CategoryLink {
+                href: category_href(lang, board, name)?,
+                current: current == Some(name.as_str()),
+                name: name.clone(),
+            })
+        }))
+        .collect()
 }

@@ -157,6 +157,7 @@ async fn give_korean_titles(store: &Store) {
             max_file_mb: 5,
             kinds: madang_core::uploads::FileKinds::of(&[madang_core::uploads::FileKind::Pdf]),
         },
+        categories: vec!["성명".into(), "보도자료".into()],
     };
     store
         .update_board(board.id, &settings, actor, now)

@@ -334,8 +334,74 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         .await
         .unwrap();
 
+    // Categories on the Advocacy board, a post in one, a draft and a scheduled post.
+    let advocacy = site.store().board("advocacy").await.unwrap().unwrap();
+    let advocacy_titles = site
+        .store()
+        .local_titles()
+        .await
+        .unwrap()
+        .of_board(advocacy.id);
+    let with_categories = madang_store::BoardSettings {
+        categories: vec!["Statements".into(), "Campaigns".into(), "보도 자료".into()],
+        ..madang_store::BoardSettings::of(&advocacy, advocacy_titles)
+    };
+    site.store()
+        .update_board(advocacy.id, &with_categories, actor, jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    let unpublished = |title: &str, at: jiff::Timestamp| madang_core::NewPost {
+        title: title.into(),
+        body: madang_core::PostBody::Html("<p>Not yet for readers.</p>".into()),
+        author_id: None,
+        author_name: "checker".into(),
+        lang: None,
+        pinned: false,
+        secret: false,
+        published_at: at,
+        links: Vec::new(),
+    };
+    let mut extra = Vec::new();
+    for (title, status, at, category) in [
+        (
+            "A statement with a category",
+            madang_core::PostStatus::Published,
+            now,
+            "Statements",
+        ),
+        (
+            "A draft statement",
+            madang_core::PostStatus::Draft,
+            now,
+            "Statements",
+        ),
+        (
+            "An embargoed statement",
+            madang_core::PostStatus::Published,
+            now + jiff::SignedDuration::from_hours(30),
+            "Campaigns",
+        ),
+    ] {
+        let options = madang_store::PostOptions {
+            status,
+            category: category.into(),
+        };
+        let id = site
+            .store()
+            .write_post(advocacy.id, &unpublished(title, at), &options, &[], now)
+            .await
+            .unwrap();
+        extra.push(format!("/b/advocacy/{id}"));
+    }
+
     let public = [
         ("home", "/".to_owned()),
+        (
+            "board-category",
+            "/b/advocacy?category=Statements".to_owned(),
+        ),
+        ("post-category", extra[0].clone()),
         ("post-translated", statement_en.clone()),
         ("content-page", "/pages/about".to_owned()),
         // Oldest first (the seed's order), newest thread first, and a board with no posts.
@@ -370,6 +436,10 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("post-revision", compared),
         ("post-translated-staff", statement_ko.clone()),
         ("write-translation", translation_form),
+        ("drafts", "/drafts".to_owned()),
+        ("post-draft", extra[1].clone()),
+        ("post-scheduled", extra[2].clone()),
+        ("edit-scheduled", format!("{}/edit", extra[2])),
     ];
     let mut pages = Vec::new();
     for (lang, prefix) in [("en", ""), ("ko", "/ko")] {

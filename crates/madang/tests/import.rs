@@ -147,3 +147,22 @@ async fn boards_keep_their_upload_count_and_size() {
     assert_eq!(youth.uploads.max_files, 2);
     site.finish().await;
 }
+
+#[tokio::test]
+async fn boards_keep_their_categories_and_posts_theirs() {
+    let site = imported_site().await;
+    // `advocacy` used categories (`bo_use_category` = 1, `성명서|캠페인|보고서`); its posts
+    // carry theirs (`ca_name`), and the list filters by them.
+    let board = site.store().board("advocacy").await.unwrap().unwrap();
+    assert_eq!(board.categories, vec!["성명서", "캠페인", "보고서"]);
+    let youth = site.store().board("youth").await.unwrap().unwrap();
+    assert!(youth.categories.is_empty());
+    let campaigns = site
+        .get("/b/advocacy?category=%EC%BA%A0%ED%8E%98%EC%9D%B8")
+        .await;
+    assert_eq!(campaigns.status, 200);
+    let html = campaigns.text();
+    assert!(html.contains("함께 걷는 길"), "{html}");
+    assert!(!html.contains("forced repatriation of refugees detained in Jilin"));
+    site.finish().await;
+}

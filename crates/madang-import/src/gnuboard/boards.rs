@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use madang_core::categories::{MAX_CATEGORIES, from_gnuboard};
 use madang_core::uploads::{MAX_FILES_LIMIT, MAX_REQUEST_BYTES, MB, max_file_mb_for};
 use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard};
 use madang_store::{ImportGroup, Imported};
@@ -100,6 +101,11 @@ fn board_settings(b: Row<'_>, group_id: Option<i64>) -> NewBoard {
     // GnuBoard5 has one file field per allowed file (`bo_upload_count`, 0 for none) and a
     // size per file in bytes; it restricts types site-wide by extension only, so the board
     // keeps Madang's default kinds (judged by content).
+    // Categories in use (`bo_use_category`) become the board's list; posts keep their
+    // `ca_name` either way.
+    if b.i("bo_use_category") != 0 {
+        new.categories = from_gnuboard(b.s("bo_category_list")).0;
+    }
     if b.has("bo_upload_count") {
         new.uploads.max_files = b.i("bo_upload_count").clamp(0, i64::from(MAX_FILES_LIMIT)) as u32;
     }
@@ -140,9 +146,18 @@ fn board_notes(b: Row<'_>) -> Vec<String> {
             ListStyle::default().as_str()
         ));
     }
-    if set("bo_use_category") && !b.s("bo_category_list").is_empty() {
+    if set("bo_use_category") {
+        let (_, left_out) = from_gnuboard(b.s("bo_category_list"));
+        if !left_out.is_empty() {
+            notes.push(format!(
+                "board {bo}: categories {left_out:?} are not in the board's list (too long, \
+                 odd characters or past {MAX_CATEGORIES}); posts keep them"
+            ));
+        }
+    } else if !b.s("bo_category_list").trim().is_empty() {
         notes.push(format!(
-            "board {bo}: categories ({}) are kept on each post; Madang has no category filter yet",
+            "board {bo}: categories were turned off (bo_use_category = 0); their list ({}) \
+             is not carried, posts keep their category",
             b.s("bo_category_list")
         ));
     }

@@ -137,10 +137,10 @@ impl ImportSession {
                 "INSERT INTO boards (slug, title, group_id, position, title_len, excerpt_len,
                     page_size, list_order, level_list, level_read, level_write, level_reply,
                     level_comment, level_upload, level_download, created_at, list_style,
-                    home_count, max_files, max_file_mb, allowed_kinds)
+                    home_count, max_files, max_file_mb, allowed_kinds, categories)
                  VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM boards),
                     $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                    $20)
+                    $20, $21)
                  ON CONFLICT (slug) DO NOTHING RETURNING id",
             )
             .bind(&board.slug)
@@ -163,6 +163,7 @@ impl ImportSession {
             .bind(i64::from(board.uploads.max_files))
             .bind(i64::from(board.uploads.max_file_mb))
             .bind(board.uploads.kinds.format())
+            .bind(madang_core::categories::to_stored(&board.categories))
             .fetch_optional(&mut **tx)
             .await?
         });
