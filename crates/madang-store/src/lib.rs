@@ -17,6 +17,7 @@ mod attachments;
 mod audit;
 pub mod backup;
 mod boards;
+mod category_lists;
 mod check;
 mod comments;
 mod editing;
