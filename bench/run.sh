@@ -41,8 +41,15 @@ BIN="$CARGO_TARGET_DIR/release/madang"
 mkdir -p "$BENCH_DIR"
 DB="$BENCH_DIR/bench.db"
 echo "== site with $POSTS posts in $BENCH_DIR (kept and reused)"
-"$CARGO_TARGET_DIR/release/examples/search_bench" --posts "$POSTS" --queries 1 --keep "$BENCH_DIR" \
-  | grep -E "loaded|reusing" || true
+# A generator that cannot open the site (one built before a schema change, with SKIP_BUILD=1)
+# stops the run here rather than letting it measure a site it did not check.
+if ! gen_out=$("$CARGO_TARGET_DIR/release/examples/search_bench" --posts "$POSTS" --queries 1 \
+  --keep "$BENCH_DIR" 2>&1); then
+  echo "$gen_out" | head -5 >&2
+  echo "the site generator failed; rebuild it (run without SKIP_BUILD=1)" >&2
+  exit 1
+fi
+echo "$gen_out" | grep -E "loaded|reusing" || true
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
