@@ -41,6 +41,24 @@ fn body_of(form: &PostForm) -> PostBody {
 }
 
 /// External links: one per line, http(s) only, at most two (as GnuBoard5).
+/// The form's own fields, checked before anything is stored: a refused file, the links,
+/// and when the post appears and under which category. `Err` is the message the form is
+/// shown again with.
+fn checked_fields(
+    state: &AppState,
+    board: &Board,
+    form: &PostForm,
+    current: Option<&madang_core::Post>,
+    now: jiff::Timestamp,
+) -> Result<(Vec<String>, madang_store::Placement), &'static str> {
+    if let Some((key, _)) = form.file_error {
+        return Err(key);
+    }
+    let links = links_of(&form.links)?;
+    let placement = crate::drafts::placement(state, board, form, current, now)?;
+    Ok((links, placement))
+}
+
 fn links_of(text: &str) -> Result<Vec<String>, &'static str> {
     let links: Vec<String> = text
         .lines()
@@ -189,38 +207,9 @@ pub(crate) async fn write_submit(
     if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
         return Err(AppError::Forbidden);
     }
-    if let Some((key, _)) = form.file_error {
-        return write_page(
-            &state,
-            lang,
-            &current,
-            &board,
-            None,
-            &form,
-            Some(key),
-            Vec::new(),
-        )
-        .await;
-    }
-    let links = match links_of(&form.links) {
-        Ok(links) => links,
-        Err(key) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some(key),
-                Vec::new(),
-            )
-            .await;
-        }
-    };
     let now = jiff::Timestamp::now();
-    let placement = match crate::drafts::placement(&state, &board, &form, None, now) {
-        Ok(placement) => placement,
+    let (links, placement) = match checked_fields(&state, &board, &form, None, now) {
+        Ok(checked) => checked,
         Err(key) => {
             return write_page(
                 &state,
@@ -280,37 +269,27 @@ pub(crate) async fn write_submit(
     if created.is_err() {
         remove_files(&state, &stored).await;
     }
-    let id = match created {
-        Ok(id) => id,
-        Err(madang_store::StoreError::Invalid(_)) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some("write-error-title"),
-                Vec::new(),
-            )
-            .await;
+    let key = match created {
+        Ok(id) => {
+            return Ok(
+                Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response(),
+            );
         }
-        Err(madang_store::StoreError::Translation(e)) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some(e.message_key()),
-                Vec::new(),
-            )
-            .await;
-        }
+        Err(madang_store::StoreError::Invalid(_)) => "write-error-title",
+        Err(madang_store::StoreError::Translation(e)) => e.message_key(),
         Err(e) => return Err(e.into()),
     };
-    Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
+    write_page(
+        &state,
+        lang,
+        &current,
+        &board,
+        None,
+        &form,
+        Some(key),
+        Vec::new(),
+    )
+    .await
 }
 
 /// GET /b/{slug}/{id}/edit
@@ -412,37 +391,8 @@ pub(crate) async fn edit_submit(
     if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
         return Err(AppError::Forbidden);
     }
-    if let Some((key, _)) = form.file_error {
-        return write_page(
-            &state,
-            lang,
-            &current,
-            &board,
-            Some(id),
-            &form,
-            Some(key),
-            attachments(&form),
-        )
-        .await;
-    }
-    let links = match links_of(&form.links) {
-        Ok(links) => links,
-        Err(key) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                Some(id),
-                &form,
-                Some(key),
-                attachments(&form),
-            )
-            .await;
-        }
-    };
-    let placement = match crate::drafts::placement(&state, &board, &form, Some(&post), now) {
-        Ok(placement) => placement,
+    let (links, placement) = match checked_fields(&state, &board, &form, Some(&post), now) {
+        Ok(checked) => checked,
         Err(key) => {
             return write_page(
                 &state,
