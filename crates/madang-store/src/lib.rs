@@ -56,7 +56,7 @@ pub use posts::{BoardPage, PostNeighbours};
 pub use publishing::{DraftScope, MAX_UNPUBLISHED, Placement, PostOptions, Unpublished};
 pub use redirects::{Redirect, is_local_target};
 pub use registration::{Invitation, REGISTRATION_SETTING, RegisterRefusal, Registration};
-pub use resets::{PendingReset, RESET_SECONDS};
+pub use resets::{PendingReset, RESET_SECONDS, ResetRequest};
 pub use revisions::{Revision, RevisionSummary};
 pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
