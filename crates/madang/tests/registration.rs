@@ -93,6 +93,9 @@ async fn site_with_admin() -> (TestSite, Browser) {
     (site, admin)
 }
 
+/// A refused registration: where, what was typed, the status and what the page says.
+type Case<'a> = (&'a str, (&'a str, &'a str, &'a str, &'a str), u16, &'a str);
+
 async fn member_count(site: &TestSite) -> i64 {
     site.store().member_count().await.unwrap()
 }
@@ -245,7 +248,7 @@ async fn duplicates_and_broken_forms_are_refused_with_a_message_and_change_nothi
         .unwrap();
     let before = member_count(&site).await;
     let visitor = open_form(&site, "/register").await;
-    let cases: [(&str, (&str, &str, &str, &str), u16, &str); 7] = [
+    let cases: [Case; 7] = [
         (
             "/register",
             (
