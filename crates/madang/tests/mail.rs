@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Page, TestSite, between};
+use common::registration::{post_with, set_mode};
+use common::{TestSite, between};
 use madang_mail::{Mailer, SmtpSettings};
 use madang_web::SiteConfig;
 use serde_json::Value;
@@ -177,21 +178,6 @@ fn link_path(text: &str, prefix: &str) -> String {
     path
 }
 
-/// A form posted with a cookie.
-async fn post_with(site: &TestSite, path: &str, cookie: &str, form: &[(&str, &str)]) -> Page {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    site.send(
-        axum::http::Request::post(path)
-            .header("cookie", cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_reset_mail_arrives_in_the_readers_language_and_its_link_resets_the_password() {
     let Some(sink) = Sink::start() else { return };
@@ -281,18 +267,7 @@ async fn an_invitation_mail_arrives_and_its_link_registers() {
     let site = site_with(sink.mailer()).await;
     site.member("boss", 10, true).await;
     let admin = site.login("boss").await;
-    let saved = site
-        .post_as(
-            "/admin/settings",
-            &admin,
-            &[
-                ("csrf", &admin.csrf),
-                ("site_name", "NKHR"),
-                ("registration", "invitation"),
-            ],
-        )
-        .await;
-    assert_eq!(saved.status, 303);
+    set_mode(&site, &admin, "invitation").await;
     let page = site
         .post_as(
             "/admin/invitations",
@@ -379,16 +354,7 @@ async fn mail_that_cannot_be_sent_changes_no_answer() {
 
     site.member("boss", 10, true).await;
     let admin = site.login("boss").await;
-    site.post_as(
-        "/admin/settings",
-        &admin,
-        &[
-            ("csrf", &admin.csrf),
-            ("site_name", "NKHR"),
-            ("registration", "invitation"),
-        ],
-    )
-    .await;
+    set_mode(&site, &admin, "invitation").await;
     let page = site
         .post_as(
             "/admin/invitations",
