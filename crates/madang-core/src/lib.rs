@@ -17,6 +17,7 @@ pub mod paging;
 pub mod password;
 pub mod permission;
 pub mod publishing;
+pub mod registration;
 pub mod search;
 pub mod slug;
 pub mod text;

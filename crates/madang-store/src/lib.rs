@@ -31,6 +31,7 @@ mod posts;
 mod publishing;
 mod readers;
 mod redirects;
+mod registration;
 mod resets;
 mod revisions;
 mod schedule;
@@ -54,7 +55,8 @@ pub use pages::PageEntry;
 pub use posts::{BoardPage, PostNeighbours};
 pub use publishing::{DraftScope, MAX_UNPUBLISHED, Placement, PostOptions, Unpublished};
 pub use redirects::{Redirect, is_local_target};
-pub use resets::{PendingReset, RESET_SECONDS};
+pub use registration::{Invitation, REGISTRATION_SETTING, RegisterRefusal, Registration};
+pub use resets::{PendingReset, RESET_SECONDS, ResetRequest};
 pub use revisions::{Revision, RevisionSummary};
 pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,

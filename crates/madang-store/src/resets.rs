@@ -11,6 +11,14 @@ pub const RESET_SECONDS: i64 = 3600;
 /// Reset links one account may be sent per hour.
 pub const RESETS_PER_HOUR: i64 = 3;
 
+/// Who asked for a reset link: where to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetRequest {
+    pub login: String,
+    /// The account's e-mail address ("" when it has none).
+    pub email: String,
+}
+
 /// A reset link that is still good.
 #[derive(Debug, Clone)]
 pub struct PendingReset {
@@ -21,7 +29,8 @@ pub struct PendingReset {
 
 impl Store {
     /// Records a reset link for the account with this login or e-mail address and returns
-    /// the member's login, or `None` when there is no such account or it asked too often.
+    /// the member's login and address, or `None` when there is no such account or it asked
+    /// too often.
     /// The caller answers the same either way, so nobody learns which accounts exist.
     pub async fn request_password_reset(
         &self,
@@ -29,21 +38,21 @@ impl Store {
         token_hash: &str,
         now: i64,
         ip: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<ResetRequest>> {
         let key = login_or_email.trim().to_lowercase();
         if key.is_empty() {
             return Ok(None);
         }
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
-            let member: Option<(i64, String, String)> = sqlx::query_as(
-                "SELECT id, login, nickname FROM members
+            let member: Option<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT id, login, nickname, email FROM members
                  WHERE (login_key = $1 OR (email <> '' AND LOWER(email) = $1)) AND blocked = FALSE",
             )
             .bind(&key)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((member_id, login, nickname)) = member else {
+            let Some((member_id, login, nickname, email)) = member else {
                 return Ok(None);
             };
             let (recent,): (i64,) = sqlx::query_as(
@@ -80,7 +89,7 @@ impl Store {
                 ip
             );
             tx.commit().await?;
-            Ok(Some(login))
+            Ok(Some(ResetRequest { login, email }))
         })
     }
 

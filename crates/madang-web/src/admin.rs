@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use madang_core::registration::RegistrationMode;
 use madang_core::titles::{TitlesByLang, valid_title};
 use madang_core::uploads::{FileKind, FileKinds, LimitError, UploadLimits, max_file_mb_for};
 use madang_core::{BoardLevels, Level, ListOrder, ListStyle, NewBoard, parse_home_count};
@@ -212,6 +213,10 @@ pub(crate) async fn render_dashboard(
             csrf => session.csrf_token.clone(),
             site_name => state.store().setting(crate::SITE_NAME_SETTING).await?.unwrap_or_default(),
             require_2fa => state.store().setting(crate::auth::REQUIRE_TWO_FACTOR).await?.is_some_and(|v| v == "1"),
+            registration => state.store().registration_mode().await?.as_str(),
+            registration_modes => RegistrationMode::ALL.iter().map(|m| context! {
+                value => m.as_str(), label => format!("admin-registration-{}", m.as_str()),
+            }).collect::<Vec<_>>(),
             groups => groups.iter().map(|g| context! { id => g.id, slug => g.slug.clone(), title => g.title.clone() }).collect::<Vec<_>>(),
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
@@ -229,7 +234,8 @@ async fn dashboard(
     render_dashboard(&state, lang, &current, None).await
 }
 
-/// POST /admin/settings: the site's name.
+/// POST /admin/settings: the site's name, two-factor sign-in for administrators and the
+/// registration mode.
 async fn save_settings(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
@@ -244,6 +250,17 @@ async fn save_settings(
         let message = i18n::text(lang, "admin-error-site-name");
         return render_dashboard(&state, lang, &current, Some(message)).await;
     }
+    // A form without the field (an older page) leaves the mode as it is.
+    let registration = match trimmed(&fields, "registration") {
+        "" => None,
+        value => match RegistrationMode::parse(value) {
+            Some(mode) => Some(mode),
+            None => {
+                let message = i18n::text(lang, "admin-error-registration");
+                return render_dashboard(&state, lang, &current, Some(message)).await;
+            }
+        },
+    };
     let ip = client_ip(addr);
     let actor = crate::auth::actor(session, &ip);
     state
@@ -274,6 +291,18 @@ async fn save_settings(
             jiff::Timestamp::now(),
         )
         .await?;
+    let current_mode = state.store().registration_mode().await?;
+    if let Some(mode) = registration.filter(|m| *m != current_mode) {
+        state
+            .store()
+            .set_site_setting(
+                madang_store::REGISTRATION_SETTING,
+                mode.as_str(),
+                actor,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+    }
     Ok(Redirect::to(&format!("{}/admin", lang.prefix())).into_response())
 }
 

@@ -251,12 +251,14 @@ async fn login_page(
     login: &str,
 ) -> Result<Response, AppError> {
     let site = SiteView::load(state, lang, current).await;
+    let registration_open = state.store().registration_mode().await?.is_open();
     let html = state.theme().render(
         "login.html",
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => format!("{}/login", lang.other().prefix()),
             next => next, error => error, login => login,
+            registration_open => registration_open,
         },
     )?;
     Ok(Html(html).into_response())

@@ -28,12 +28,16 @@ mod drafts;
 pub mod error;
 mod extract;
 mod feeds;
+mod form_token;
 pub mod i18n;
+mod invitations;
+mod mail;
 mod metrics;
 mod middleware;
 mod ops;
 mod pages;
 mod public;
+mod register;
 mod reset;
 mod revisions;
 mod search;
@@ -72,6 +76,10 @@ pub struct SiteConfig {
     /// its code (`/ko/…` or `/en/…`). Configuration rather than a database setting, so every
     /// node of a site answers the same addresses from the same environment.
     pub default_language: Language,
+    /// Outgoing mail (password resets, invitations). Without an SMTP server, the links are
+    /// written to the log (and invitations shown to the administrator) instead. Links in
+    /// mail are built from `base_url` only, never from a request's `Host`.
+    pub mailer: madang_mail::Mailer,
 }
 
 impl Default for SiteConfig {
@@ -84,6 +92,7 @@ impl Default for SiteConfig {
             base_url: None,
             page_cache: true,
             default_language: Language::default(),
+            mailer: madang_mail::Mailer::none(),
         }
     }
 }
@@ -253,6 +262,8 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(account::routes())
         .merge(reset::routes())
+        .merge(register::routes())
+        .merge(invitations::routes())
         .route(
             "/login/2fa",
             get(auth::second_step_form).post(auth::second_step_submit),

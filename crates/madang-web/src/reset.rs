@@ -1,6 +1,6 @@
-//! "Forgot your password?": a single-use link. Without mail set up, the link is written to
-//! the server log for the operator to pass on; the page says the same thing whether or not
-//! the account exists.
+//! "Forgot your password?": a single-use link, mailed to the account's address when the
+//! site has an SMTP server (see `mail`), else written to the server log for the operator to
+//! pass on. The page says the same thing, as fast, whether or not the account exists.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -41,6 +41,7 @@ async fn page(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => format!("{}/login/reset", lang.other().prefix()),
+            mailed => state.config().mailer.is_configured(),
             ..template_context
         },
     )?;
@@ -73,13 +74,14 @@ async fn request_submit(
     let token = hex::encode(bytes);
     let now = jiff::Timestamp::now().as_second();
     let ip = client_ip(addr);
-    if let Some(login) = state
+    if let Some(request) = state
         .store()
         .request_password_reset(field(&fields, "who"), &token_hash(&token), now, &ip)
         .await?
     {
-        // No mail is configured: the operator passes the link on (it works once, for an hour).
-        tracing::warn!(login = %login, "password reset requested; the link is {}/login/reset/{token}", lang.prefix());
+        // Mailed in the background (or logged for the operator); it works once, for an hour.
+        let path = format!("{}/login/reset/{token}", lang.prefix());
+        crate::mail::send_reset_link(&state, lang, request.login, request.email, path).await;
     }
     page(&state, lang, &current, context! { step => "sent" }).await
 }

@@ -83,6 +83,11 @@ pub struct FileConfig {
     pub metrics_listen: Option<String>,
     /// Keep anonymous pages in memory (default true; false only to measure without it).
     pub page_cache: Option<bool>,
+    /// The SMTP server for password resets and invitations: `smtps://user:password@host`,
+    /// `smtp://user:password@host:587` (STARTTLS) or `smtp://host:25?tls=none`.
+    pub smtp_url: Option<String>,
+    /// The sender of the site's mail: `Name <address>` or an address.
+    pub smtp_from: Option<String>,
 }
 
 /// The resolved configuration.
@@ -101,6 +106,8 @@ pub struct Config {
     pub page_cache: bool,
     /// The UI language whose pages are unprefixed (only `serve` sets it).
     pub default_language: Language,
+    /// Outgoing mail: SMTP when `smtp_url` is set, else none (links go to the log).
+    pub mailer: madang_mail::Mailer,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -190,6 +197,11 @@ impl Config {
         {
             bail!("the metrics address must be HOST:PORT, like 127.0.0.1:9100 (got {address:?})");
         }
+        let mailer = mailer(
+            env_or("MADANG_SMTP_URL", file.smtp_url),
+            env_or("MADANG_SMTP_FROM", file.smtp_from),
+            base_url.as_deref(),
+        )?;
         // MADANG_PAGE_CACHE=off overrides the file, for benchmarks.
         let page_cache = match std::env::var("MADANG_PAGE_CACHE").ok().as_deref() {
             Some("off" | "false" | "0") => false,
@@ -197,6 +209,7 @@ impl Config {
             None => file.page_cache.unwrap_or(true),
         };
         Ok(Config {
+            mailer,
             page_cache,
             default_language,
             storage,
@@ -244,8 +257,41 @@ impl Config {
             base_url: self.base_url.clone(),
             page_cache: self.page_cache,
             default_language: self.default_language,
+            mailer: self.mailer.clone(),
         }
     }
+}
+
+/// An environment variable that is set and not empty, else the file's value (the
+/// environment beats `madang.toml`).
+fn env_or(name: &str, file: Option<String>) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or(file)
+}
+
+/// The mailer for the SMTP settings, if any. Mail needs `base_url`: its links must not be
+/// built from a request's Host header, which whoever asks for a reset chooses.
+fn mailer(
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
+    base_url: Option<&str>,
+) -> Result<madang_mail::Mailer> {
+    let Some(url) = smtp_url else {
+        if smtp_from.is_some() {
+            bail!("smtp_from (MADANG_SMTP_FROM) is set but smtp_url (MADANG_SMTP_URL) is not");
+        }
+        return Ok(madang_mail::Mailer::none());
+    };
+    if base_url.is_none() {
+        bail!(
+            "mail (smtp_url, MADANG_SMTP_URL) needs base_url in madang.toml: the links in mail must point to the site's public address"
+        );
+    }
+    let settings = madang_mail::SmtpSettings::parse(&url, smtp_from.as_deref().unwrap_or(""))
+        .map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
+    madang_mail::Mailer::smtp(&settings).map_err(|e| anyhow::anyhow!("mail settings: {e}"))
 }
 
 fn read_file_config(data_dir: &Path) -> Result<FileConfig> {
@@ -321,6 +367,56 @@ mod tests {
             storage: Some("ftp://files".into()),
         };
         assert!(Config::resolve(&bad_storage, None).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn mail_needs_a_sender_a_base_url_and_a_safe_server() {
+        if std::env::var_os("MADANG_SMTP_URL").is_some() {
+            eprintln!("skipped: MADANG_SMTP_URL is set in this environment");
+            return;
+        }
+        let dir = temp_dir("mail");
+        let args = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: None,
+            storage: None,
+        };
+        assert!(!Config::resolve(&args, None).unwrap().mailer.is_configured());
+        let with = |toml: &str| {
+            std::fs::write(dir.join("madang.toml"), toml).unwrap();
+            Config::resolve(&args, None)
+        };
+        let good = with(
+            "base_url = \"https://nkhr.example\"\nsmtp_url = \"smtps://news:s3cret@mail.example.org\"\nsmtp_from = \"NKHR <news@nkhr.example>\"\n",
+        )
+        .unwrap();
+        let summary = good.mailer.summary().unwrap().to_owned();
+        assert!(summary.contains("mail.example.org:465"), "{summary}");
+        assert!(!summary.contains("s3cret") && !format!("{good:?}").contains("s3cret"));
+        for (toml, says) in [
+            // Links in mail need the public address.
+            (
+                "smtp_url = \"smtps://mail.example.org\"\nsmtp_from = \"news@nkhr.example\"\n",
+                "base_url",
+            ),
+            (
+                "base_url = \"https://nkhr.example\"\nsmtp_url = \"smtps://mail.example.org\"\n",
+                "sender",
+            ),
+            (
+                "base_url = \"https://nkhr.example\"\nsmtp_from = \"news@nkhr.example\"\n",
+                "smtp_url",
+            ),
+            (
+                "base_url = \"https://nkhr.example\"\nsmtp_url = \"smtp://u:s3cret@mail.example.org?tls=none\"\nsmtp_from = \"news@nkhr.example\"\n",
+                "unencrypted",
+            ),
+        ] {
+            let error = format!("{:#}", with(toml).unwrap_err());
+            assert!(error.contains(says), "{toml}: {error}");
+            assert!(!error.contains("s3cret"), "{error}");
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

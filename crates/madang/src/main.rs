@@ -273,6 +273,12 @@ async fn serve(site: &SiteArgs, serve_args: ServeArgs, with_demo: bool) -> Resul
         }
     }
     sweep_unreferenced_files(&store, &files).await?;
+    match config.mailer.summary() {
+        Some(server) => tracing::info!("mail goes out through {server}"),
+        None => tracing::info!(
+            "no mail server is configured (MADANG_SMTP_URL): password reset and invitation links are written to this log"
+        ),
+    }
     let state = AppState::new(store, files, config.site_config());
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -4,8 +4,9 @@
 //! The demo site (plus a signed-in super administrator and a few comments) is served on a
 //! real TCP port. Every public page type — home, board lists, a post with an attachment, a
 //! post with comments, search results, a search with no results, the empty search form,
-//! sign-in and a 404 — and the main admin pages — the dashboard, a board's settings, a menu
-//! group's titles, the audit log, the redirects page, the write form, a post with its
+//! sign-in, registration (open, and with an invitation) and a 404 — and the main admin
+//! pages — the dashboard, a board's settings, a menu group's titles, the audit log, the
+//! redirects page, the invitations, the write form, a post with its
 //! staff tools, its history and one of its versions compared with it — are taken in English
 //! and in Korean (`/ko/…`), and:
 //!
@@ -284,6 +285,27 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     // body, one from an attachment and placeholders.
     common::styled::styled_boards(&site).await;
 
+    // Open registration, and an invitation (for its form and the administrator's list).
+    site.store()
+        .set_setting(madang_store::REGISTRATION_SETTING, "open")
+        .await
+        .unwrap();
+    let invitation_token = "c".repeat(64);
+    let now = jiff::Timestamp::now().as_second();
+    site.store()
+        .create_invitation(
+            "invitee@example.org",
+            madang_core::Level::MEMBER,
+            &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                invitation_token.as_bytes(),
+            )),
+            (now, madang_core::registration::invitation_expiry(now)),
+            actor,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
     // The demo's statement and its Korean translation.
     let translated = site
         .store()
@@ -416,6 +438,8 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("search-no-results", "/search?q=xylophone".to_owned()),
         ("search-form", "/search".to_owned()),
         ("login", "/login".to_owned()),
+        ("register", "/register".to_owned()),
+        ("register-invited", format!("/register/{invitation_token}")),
         ("404", "/no-such-page".to_owned()),
     ];
     let staff = [
@@ -427,6 +451,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("admin-redirects", "/admin/redirects".to_owned()),
         ("admin-pages", "/admin/pages".to_owned()),
         ("admin-page", format!("/admin/pages/{about_id}")),
+        ("admin-invitations", "/admin/invitations".to_owned()),
         ("write", "/b/advocacy/write".to_owned()),
         ("write-limited", "/b/photos/write".to_owned()),
         // The edit form, with a caption field for the stored attachment.

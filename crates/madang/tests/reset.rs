@@ -34,6 +34,7 @@ async fn a_reset_link_works_once_and_ends_sessions() {
             .request_password_reset("STAFF", &hash(&token), now, "")
             .await
             .unwrap()
+            .map(|r| r.login)
             .as_deref(),
         Some("staff")
     );

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod registration;
 pub mod styled;
 
 use std::path::PathBuf;
