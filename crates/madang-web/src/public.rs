@@ -78,9 +78,9 @@ pub(crate) async fn home(
         .collect();
     let latest = state.store().latest_posts(&boards, now).await?;
     for (board, posts) in boards.iter().zip(latest) {
-        let posts: Vec<PostItemView> = posts
+        let posts: Vec<minijinja::Value> = posts
             .iter()
-            .map(|p| PostItemView::new(&state, board, p, lang))
+            .map(|p| PostItemView::new(&state, board, p, lang).into_value())
             .collect();
         let title = shell.board_title(board, lang);
         sections.push(context! { slug => board.slug, title => title, posts => posts });
@@ -150,9 +150,10 @@ pub(crate) async fn board(
             ListStyle::Gallery => view.with_thumbnail(&board, p, &origin.0, may_download),
             ListStyle::List | ListStyle::Webzine => view,
         }
+        .into_value()
     };
-    let pinned: Vec<PostItemView> = page.pinned.iter().map(item).collect();
-    let posts: Vec<PostItemView> = page.posts.iter().map(item).collect();
+    let pinned: Vec<minijinja::Value> = page.pinned.iter().map(item).collect();
+    let posts: Vec<minijinja::Value> = page.posts.iter().map(item).collect();
     let site = SiteView::load(&state, lang, &current).await;
     render(
         &state,
