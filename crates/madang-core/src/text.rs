@@ -75,7 +75,8 @@ pub fn guess_language(text: &str) -> Option<&'static str> {
 /// `max == 0` means "no limit". Trailing whitespace before the ellipsis is removed so the
 /// cut reads "…word…" rather than "…word …"; GnuBoard5 keeps it, but it only ever looks odd.
 pub fn cut(text: &str, max: usize) -> String {
-    if max == 0 {
+    // No more bytes than `max` means no more graphemes either: nothing to cut.
+    if max == 0 || text.len() <= max {
         return text.to_owned();
     }
     if let Some(cut_at) = simple_cut(text, max) {

@@ -3,7 +3,7 @@
 use madang_core::download::human_size;
 use madang_core::list_image::on_site_src;
 use madang_core::text::{cut, cut_excerpt};
-use madang_core::time::{iso, long_date};
+use madang_core::time::list_dates;
 use madang_core::{Attachment, Board, PostSummary};
 use std::sync::Arc;
 
@@ -168,6 +168,8 @@ impl BoardView {
 #[derive(Debug)]
 pub(crate) struct PostItemView {
     pub id: i64,
+    /// The post's address in the page's language.
+    pub href: Value,
     pub title: Value,
     pub short_title: Value,
     pub excerpt: Value,
@@ -188,6 +190,7 @@ pub(crate) struct PostItemView {
 /// The fields a template can read from a [`PostItemView`], in the order `enumerate` lists them.
 const POST_ITEM_FIELDS: &[&str] = &[
     "id",
+    "href",
     "title",
     "short_title",
     "excerpt",
@@ -207,6 +210,7 @@ impl Object for PostItemView {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         Some(match key.as_str()? {
             "id" => Value::from(self.id),
+            "href" => self.href.clone(),
             "title" => self.title.clone(),
             "short_title" => self.short_title.clone(),
             "excerpt" => self.excerpt.clone(),
@@ -231,9 +235,10 @@ impl Object for PostItemView {
 
 impl PostItemView {
     pub fn new(state: &AppState, board: &Board, post: &PostSummary, lang: Lang) -> PostItemView {
-        let zone = &state.config().zone;
+        let (date, date_iso) = list_dates(post.published_at, &state.config().zone, lang.code());
         PostItemView {
             id: post.id,
+            href: Value::from(format!("{}/b/{}/{}", lang.prefix(), board.slug, post.id)),
             title: Value::from(post.title.as_str()),
             short_title: Value::from(cut(&post.title, board.title_len as usize)),
             excerpt: if board.excerpt_len == 0 || post.secret {
@@ -242,8 +247,8 @@ impl PostItemView {
                 // The store gives a lead rather than the whole text when the excerpt fits.
                 Value::from(cut_excerpt(&post.body_text, board.excerpt_len as usize))
             },
-            date: Value::from(long_date(post.published_at, zone, lang.code())),
-            date_iso: Value::from(iso(post.published_at, zone)),
+            date: Value::from(date),
+            date_iso: Value::from(date_iso),
             author: Value::from(post.author_name.as_str()),
             pinned: post.pinned,
             secret: post.secret,
