@@ -175,6 +175,7 @@ async fn edit_twice(site: &TestSite, path: &str) -> (String, String) {
             )),
             secret: post.secret,
             links: post.links.clone(),
+            staged: Vec::new(),
         };
         site.store()
             .edit_post(id, &edit, actor, jiff::Timestamp::now())
@@ -408,6 +409,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         let options = madang_store::PostOptions {
             status,
             category: category.into(),
+            staged: Vec::new(),
         };
         let id = site
             .store()
