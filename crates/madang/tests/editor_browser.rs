@@ -239,7 +239,11 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
         .await,
         format!("/b/advocacy/{id}/files/{}", files[1].id)
     );
-    let listed = text(&tab, "document.querySelector('section.attachments').innerText").await;
+    let listed = text(
+        &tab,
+        "document.querySelector('section.attachments').innerText",
+    )
+    .await;
     assert!(
         listed.contains("sites-map.png") && listed.contains("report.pdf"),
         "{listed}"
