@@ -180,6 +180,7 @@ editor-uploading = Uploading “{ $name }”…
 editor-uploaded = “{ $name }” is in the post; it will be attached when you save.
 editor-upload-failed = The file could not be uploaded; nothing was added. Try again, or use the file fields below.
 editor-upload-too-large = “{ $name }” is larger than the limit of this board ({ $size } MB per file); it was not added.
+editor-upload-too-large-unnamed = The file is larger than the limit of this board ({ $size } MB per file); it was not added.
 editor-upload-type = “{ $name }” is not an allowed type on this board (it accepts { $kinds }; checked by content, not by name); it was not added.
 editor-upload-too-many = A post on this board carries at most { $count } files; “{ $name }” was not added.
 editor-upload-forbidden = You may not attach files on this board.

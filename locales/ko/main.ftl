@@ -175,6 +175,7 @@ editor-uploading = “{ $name }” 올리는 중…
 editor-uploaded = “{ $name }” 파일을 본문에 넣었습니다. 글을 저장하면 첨부됩니다.
 editor-upload-failed = 파일을 올리지 못해 아무것도 넣지 않았습니다. 다시 시도하거나 아래의 파일 칸을 이용하세요.
 editor-upload-too-large = “{ $name }” 파일이 이 게시판의 제한(파일당 { $size }MB)보다 커서 넣지 않았습니다.
+editor-upload-too-large-unnamed = 파일이 이 게시판의 제한(파일당 { $size }MB)보다 커서 넣지 않았습니다.
 editor-upload-type = “{ $name }” 파일은 이 게시판에서 받는 형식이 아니어서 넣지 않았습니다(받는 형식: { $kinds }, 이름이 아니라 내용으로 확인).
 editor-upload-too-many = 이 게시판의 게시물에는 파일을 최대 { $count }개까지 첨부할 수 있어 “{ $name }” 파일을 넣지 않았습니다.
 editor-upload-forbidden = 이 게시판에는 파일을 첨부할 권한이 없습니다.

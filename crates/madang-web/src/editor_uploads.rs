@@ -154,11 +154,29 @@ struct UploadFields {
 async fn read_fields(mut multipart: Multipart) -> Result<UploadFields, Refusal> {
     let failed = || Refusal::new(StatusCode::BAD_REQUEST, "editor-upload-failed");
     let mut fields = UploadFields::default();
-    while let Some(field) = multipart.next_field().await.map_err(|_| failed())? {
+    // Past the largest request the server reads, a file is over any board's limit; the
+    // reader may find that out before it reaches the file's name.
+    let over = |e: &axum::extract::multipart::MultipartError, name: &str| {
+        if e.status() != StatusCode::PAYLOAD_TOO_LARGE {
+            failed()
+        } else if name.is_empty() {
+            Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "editor-upload-too-large-unnamed",
+            )
+        } else {
+            Refusal {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                key: "editor-upload-too-large",
+                name: clean_file_name(name),
+            }
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(|e| over(&e, ""))? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "file" {
             let file_name = field.file_name().unwrap_or("").to_owned();
-            let bytes = field.bytes().await.map_err(|_| failed())?;
+            let bytes = field.bytes().await.map_err(|e| over(&e, &file_name))?;
             fields.file = Some((file_name, bytes));
             continue;
         }
@@ -334,6 +352,12 @@ pub(crate) async fn staged_file(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
+}
+
+/// The other methods on the upload addresses: not found, as they were before these
+/// addresses existed (`uploads` is no post's id).
+pub(crate) async fn not_found() -> AppError {
+    AppError::NotFound
 }
 
 /// The editor's messages, with `{name}` where the file's name goes (`editor.js` fills it).

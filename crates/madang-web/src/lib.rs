@@ -228,10 +228,13 @@ pub fn app(state: AppState) -> Router {
             get(staff::write_form).post(staff::write_submit),
         )
         // Files dropped into the editor (editor_uploads.rs); before `/b/{slug}/{post}`.
-        .route("/b/{slug}/uploads", post(editor_uploads::upload))
+        .route(
+            "/b/{slug}/uploads",
+            post(editor_uploads::upload).get(editor_uploads::not_found),
+        )
         .route(
             "/b/{slug}/uploads/{token}",
-            get(editor_uploads::staged_file),
+            get(editor_uploads::staged_file).post(editor_uploads::not_found),
         )
         .route(
             "/b/{slug}/{post}/edit",

@@ -477,6 +477,10 @@ async fn editor_uploads_need_a_session_its_token_and_the_upload_level() {
     };
     let empty = send(&site, "/b/advocacy/uploads", Some(&b.cookie), &empty, &[]).await;
     assert_eq!(empty.status, 400);
+    // The upload address is no page: a translated "not found", as before it existed.
+    let page = site.get_as("/b/advocacy/uploads", &b.cookie).await;
+    assert_eq!(page.status, 404);
+    assert!(page.text().contains("<html lang=\"en\""));
     // Only the one accepted file was stored.
     assert_eq!(files_under(&files_dir).len(), stored_before + 1);
     site.finish().await;
@@ -520,6 +524,17 @@ async fn editor_uploads_keep_to_the_board_limits_judged_by_content() {
             refusal(&page)
         );
     }
+    // Past what the server reads at all (64 MB), the answer is the same kind of message.
+    let mut huge = PNG.to_vec();
+    huge.resize(65 * 1024 * 1024, 0);
+    let page = drop_file(&site, &b, &batch, "", "huge.png", &huge).await;
+    assert_eq!(page.status, 413);
+    assert!(
+        refusal(&page).contains("larger than the limit of this board (1 MB per file)"),
+        "{}",
+        refusal(&page)
+    );
+    drop(huge);
     assert_eq!(files_under(&files_dir).len(), stored_before);
     let first = staged_url(&drop_file(&site, &b, &batch, "", "a.png", PNG).await);
     let second = staged_url(&drop_file(&site, &b, &batch, "", "b.gif", GIF).await);
