@@ -4,7 +4,8 @@
 //! delivers them, a `paste` and a `drop` event carrying a `DataTransfer` with the files —
 //! sees each appear, sees a refused file explained in the status line (the page stays),
 //! publishes, and finds the picture shown in the post and both files listed as its
-//! attachments. Without Chromium the test says SKIPPED (a failure under `CI`).
+//! attachments; then pastes a picture into a Markdown body, which goes in as Markdown.
+//! Without Chromium the test says SKIPPED (a failure under `CI`).
 
 mod browser;
 mod common;
@@ -154,6 +155,11 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
             .await
             .contains("“sites-map.png” is in the post")
     );
+    // It has a text for those who cannot see it.
+    assert_eq!(
+        text(&tab, "document.querySelector('.ql-editor img').alt").await,
+        "sites-map"
+    );
 
     // Dropped: a PDF, which goes in as a link.
     assert_eq!(
@@ -225,6 +231,10 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
     )
     .await;
     assert_eq!(src, format!("/b/advocacy/{id}/files/{}", files[0].id));
+    assert_eq!(
+        text(&tab, "document.querySelector('.post-body img').alt").await,
+        "sites-map"
+    );
     until(
         &tab,
         "document.querySelector('.post-body img').complete && document.querySelector('.post-body img').naturalWidth === 1",
@@ -253,6 +263,61 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
             .await
             .contains("Where they are held:")
     );
+
+    // In a Markdown body, a pasted picture goes in as Markdown at the cursor.
+    tab.open(&format!("{origin}/b/advocacy/write"))
+        .await
+        .unwrap();
+    until(&tab, "!!document.querySelector('.ql-editor')", "the editor").await;
+    tab.eval(
+        "document.querySelector('input[name=format][value=markdown]').click(); \
+         document.querySelector('#title').value = 'In Markdown'; \
+         document.querySelector('#body').focus()",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        tab.eval("document.querySelector('#body').hidden").await,
+        Ok(Value::Bool(false)),
+        "Markdown is written in the plain box"
+    );
+    tab.type_text("The sites: ").await;
+    let paste = format!(
+        "(() => {{ const body = document.querySelector('#body'); \
+           const event = new ClipboardEvent('paste', {{ clipboardData: {data}, bubbles: true, cancelable: true }}); \
+           body.dispatchEvent(event); return event.defaultPrevented; }})()",
+        data = transfer("sites-map.png", "image/png", PNG_BASE64)
+    );
+    assert_eq!(tab.eval(&paste).await, Ok(Value::Bool(true)));
+    until(
+        &tab,
+        "/^The sites: !\\[sites-map\\]\\(\\/b\\/advocacy\\/uploads\\/[0-9a-f]{32}\\)$/.test(document.querySelector('#body').value)",
+        "the Markdown picture",
+    )
+    .await;
+    let page = navigate(
+        &tab,
+        "document.querySelector('form.write-form button[value=publish]').click()",
+    )
+    .await;
+    let id: i64 = page
+        .strip_prefix("/b/advocacy/")
+        .unwrap_or_else(|| panic!("landed on {page}"))
+        .parse()
+        .unwrap();
+    let files = site.store().attachments(id).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let address = format!("/b/advocacy/{id}/files/{}", files[0].id);
+    assert_eq!(
+        site.store().markdown_source(id).await.unwrap(),
+        format!("The sites: ![sites-map]({address})")
+    );
+    until(
+        &tab,
+        "document.querySelector('.post-body img').complete && document.querySelector('.post-body img').naturalWidth === 1",
+        "the Markdown picture drawn in the post",
+    )
+    .await;
 
     drop(chromium);
     server.abort();

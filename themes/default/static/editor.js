@@ -109,6 +109,12 @@
     };
   }
 
+  // A picture's text for those who cannot see it, until its author writes a better one:
+  // its file's name without the extension ("site-map" for site-map.png).
+  function altOf(name) {
+    return name.replace(/\.[A-Za-z0-9]{1,5}$/, "");
+  }
+
   // Markdown's link text with the characters that would end or change it escaped.
   function markdownText(text) {
     return text.replace(/[\\\[\]*_`<>!]/g, "\\$&");
@@ -178,6 +184,7 @@
       upload(files, function (answer) {
         if (answer.image) {
           quill.insertEmbed(at, "image", answer.url, "user");
+          quill.formatText(at, 1, "alt", altOf(answer.name), "user");
           at += 1;
         } else {
           quill.insertText(at, answer.name, "link", answer.url, "user");
@@ -211,7 +218,8 @@
         return;
       }
       upload(files, function (answer) {
-        var text = (answer.image ? "!" : "") + "[" + markdownText(answer.name) + "](" + answer.url + ")";
+        var label = answer.image ? altOf(answer.name) : answer.name;
+        var text = (answer.image ? "!" : "") + "[" + markdownText(label) + "](" + answer.url + ")";
         var from = textarea.selectionStart;
         var to = textarea.selectionEnd;
         var before = textarea.value.slice(0, from);
@@ -255,7 +263,8 @@
         if (htmlMode()) {
           quill.setText(textarea.value);
         } else if (shown === "html") {
-          textarea.value = quill.getText();
+          // Quill's text always ends with a line break of its own.
+          textarea.value = quill.getText().replace(/\n$/, "");
         }
         shown = mode();
         show();
