@@ -183,6 +183,7 @@ editor-upload-too-large = “{ $name }” is larger than the limit of this board
 editor-upload-too-large-unnamed = The file is larger than the limit of this board ({ $size } MB per file); it was not added.
 editor-upload-type = “{ $name }” is not an allowed type on this board (it accepts { $kinds }; checked by content, not by name); it was not added.
 editor-upload-too-many = A post on this board carries at most { $count } files; “{ $name }” was not added.
+editor-upload-plain-text = Files can be dropped into the editor or into a Markdown body; for a plain-text body, use the file fields below.
 editor-upload-forbidden = You may not attach files on this board.
 editor-upload-expired = You are no longer signed in, or this page is out of date. Copy your text, reload the page and try again.
 editor-upload-waiting = Too many uploaded files are waiting for their posts. Save the posts you are writing first; unused files are removed after three days.

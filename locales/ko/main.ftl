@@ -178,6 +178,7 @@ editor-upload-too-large = “{ $name }” 파일이 이 게시판의 제한(파�
 editor-upload-too-large-unnamed = 파일이 이 게시판의 제한(파일당 { $size }MB)보다 커서 넣지 않았습니다.
 editor-upload-type = “{ $name }” 파일은 이 게시판에서 받는 형식이 아니어서 넣지 않았습니다(받는 형식: { $kinds }, 이름이 아니라 내용으로 확인).
 editor-upload-too-many = 이 게시판의 게시물에는 파일을 최대 { $count }개까지 첨부할 수 있어 “{ $name }” 파일을 넣지 않았습니다.
+editor-upload-plain-text = 파일은 편집기나 마크다운 본문에 끌어다 놓을 수 있습니다. 일반 텍스트 본문에는 아래의 파일 칸을 이용하세요.
 editor-upload-forbidden = 이 게시판에는 파일을 첨부할 권한이 없습니다.
 editor-upload-expired = 로그인이 끝났거나 이 페이지가 오래되었습니다. 쓰던 글을 복사해 두고 페이지를 새로 고친 뒤 다시 시도하세요.
 editor-upload-waiting = 글에 첨부되기를 기다리는 파일이 너무 많습니다. 쓰고 있는 글을 먼저 저장하세요. 쓰지 않은 파일은 사흘 뒤에 지워집니다.

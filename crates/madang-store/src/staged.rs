@@ -58,7 +58,8 @@ fn staged_of(row: StagedRow) -> StagedUpload {
 }
 
 /// Turns the staged files (tokens) that member `$member_id` (an `Option<i64>`; none claims
-/// nothing) sent for board `$board_id` into attachments of post `$post_id`, inside the
+/// nothing) sent for board `$board_id` into attachments of post `$post_id` (the rows leave
+/// `staged_uploads`), inside the
 /// caller's transaction, each with an audit line by `$actor` (an `audit::Actor`). A token
 /// that is unknown, expired and removed, another member's or another board's is skipped.
 /// Evaluates to the `(staging address, attachment address)` pairs to replace in the body.
@@ -77,16 +78,19 @@ macro_rules! claim_staged_in_tx {
                 .await?;
             let target = format!("post:{post_id}");
             for token in tokens {
-                let staged: Option<(i64, String, String, i64, String, String)> = sqlx::query_as(
-                    "SELECT id, name, storage_key, size, sha256, mime FROM staged_uploads
-                     WHERE token = $1 AND member_id = $2 AND board_id = $3",
+                // Taken in one statement: of two saves claiming the same file at once, the
+                // second finds nothing (PostgreSQL waits for the first's row lock).
+                let staged: Option<(String, String, i64, String, String)> = sqlx::query_as(
+                    "DELETE FROM staged_uploads
+                     WHERE token = $1 AND member_id = $2 AND board_id = $3
+                     RETURNING name, storage_key, size, sha256, mime",
                 )
                 .bind(token)
                 .bind(member_id)
                 .bind(board_id)
                 .fetch_optional(&mut *$tx)
                 .await?;
-                let Some((staged_id, name, key, size, sha256, mime)) = staged else {
+                let Some((name, key, size, sha256, mime)) = staged else {
                     continue;
                 };
                 let (attachment_id,): (i64,) = sqlx::query_as(
@@ -105,10 +109,6 @@ macro_rules! claim_staged_in_tx {
                 .bind(now.as_second())
                 .fetch_one(&mut *$tx)
                 .await?;
-                sqlx::query("DELETE FROM staged_uploads WHERE id = $1")
-                    .bind(staged_id)
-                    .execute(&mut *$tx)
-                    .await?;
                 $crate::audit::audit!(
                     $tx,
                     now.as_second(),

@@ -376,6 +376,7 @@ pub(crate) fn messages(lang: Lang) -> minijinja::Value {
         uploading => with_name("editor-uploading"),
         uploaded => with_name("editor-uploaded"),
         failed => i18n::text(lang, "editor-upload-failed"),
+        plain => i18n::text(lang, "editor-upload-plain-text"),
         hint => i18n::text(lang, "editor-upload-hint"),
     }
 }

@@ -269,6 +269,31 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
         .await
         .unwrap();
     until(&tab, "!!document.querySelector('.ql-editor')", "the editor").await;
+    // Plain text takes no files: the status line says where they can go.
+    tab.eval("document.querySelector('input[name=format][value=text]').click()")
+        .await
+        .unwrap();
+    let paste_into_body = |name: &str| {
+        format!(
+            "(() => {{ const body = document.querySelector('#body'); \
+               const event = new ClipboardEvent('paste', {{ clipboardData: {data}, bubbles: true, cancelable: true }}); \
+               body.dispatchEvent(event); return event.defaultPrevented; }})()",
+            data = transfer(name, "image/png", PNG_BASE64)
+        )
+    };
+    assert_eq!(
+        tab.eval(&paste_into_body("plain.png")).await,
+        Ok(Value::Bool(true))
+    );
+    assert!(
+        text(&tab, "document.querySelector('#editor-status').textContent")
+            .await
+            .contains("for a plain-text body, use the file fields below")
+    );
+    assert_eq!(
+        text(&tab, "document.querySelector('#body').value").await,
+        ""
+    );
     tab.eval(
         "document.querySelector('input[name=format][value=markdown]').click(); \
          document.querySelector('#title').value = 'In Markdown'; \
@@ -282,13 +307,10 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
         "Markdown is written in the plain box"
     );
     tab.type_text("The sites: ").await;
-    let paste = format!(
-        "(() => {{ const body = document.querySelector('#body'); \
-           const event = new ClipboardEvent('paste', {{ clipboardData: {data}, bubbles: true, cancelable: true }}); \
-           body.dispatchEvent(event); return event.defaultPrevented; }})()",
-        data = transfer("sites-map.png", "image/png", PNG_BASE64)
+    assert_eq!(
+        tab.eval(&paste_into_body("sites-map.png")).await,
+        Ok(Value::Bool(true))
     );
-    assert_eq!(tab.eval(&paste).await, Ok(Value::Bool(true)));
     until(
         &tab,
         "/^The sites: !\\[sites-map\\]\\(\\/b\\/advocacy\\/uploads\\/[0-9a-f]{32}\\)$/.test(document.querySelector('#body').value)",

@@ -101,12 +101,14 @@
           function () { say(message("failed", name), true); }
         );
     }
-    return function (files, place) {
+    var uploadAll = function (files, place) {
       Array.prototype.forEach.call(files, function (file) {
         queue = queue.then(function () { return send(file, place); });
       });
       return queue;
     };
+    uploadAll.say = say;
+    return uploadAll;
   }
 
   // A picture's text for those who cannot see it, until its author writes a better one:
@@ -214,7 +216,11 @@
         return;
       }
       event.preventDefault();
-      if (!upload || mode() !== "markdown") {
+      if (!upload) {
+        return;
+      }
+      if (mode() !== "markdown") {
+        upload.say(textarea.getAttribute("data-msg-plain") || "", true);
         return;
       }
       upload(files, function (answer) {
