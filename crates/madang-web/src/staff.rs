@@ -1,6 +1,7 @@
-//! Staff pages: writing, editing, pinning, deleting and restoring posts (attachments are
-//! read and checked in `uploads`; copying and moving is in `transfer`; drafts, scheduling
-//! and categories in `drafts`; the audit log in `audit_log`).
+//! Staff pages: writing, editing, pinning, deleting and restoring posts (the form's fields
+//! are judged in `post_form`, its attachments read and checked in `uploads`, files dropped
+//! into the editor staged in `editor_uploads`; copying and moving is in `transfer`; drafts,
+//! scheduling and categories in `drafts`; the audit log in `audit_log`).
 //! Every handler checks permission through `madang_core::permission` and every form carries
 //! the session's CSRF token.
 
