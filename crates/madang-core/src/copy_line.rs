@@ -98,14 +98,22 @@ pub fn format_line(
 /// Appends the line to a sanitised HTML body the way GnuBoard5 does for HTML posts: on a new
 /// line, inside `<div class="content_copy">` (or `content_move`). The line is escaped.
 pub fn append_to_html(body: &str, transfer: Transfer, line: &str) -> String {
+    format!("{body}\n{}", line_html(transfer, line))
+}
+
+/// The line as HTML: escaped, inside `<div class="content_copy">` (or `content_move`).
+pub fn line_html(transfer: Transfer, line: &str) -> String {
     let class = match transfer {
         Transfer::Copy => "content_copy",
         Transfer::Move => "content_move",
     };
-    format!(
-        "{body}\n<div class=\"{class}\">{}</div>",
-        crate::html::escape(line)
-    )
+    format!("<div class=\"{class}\">{}</div>", crate::html::escape(line))
+}
+
+/// Appends the line to a Markdown source as a block of raw HTML, which renders (and is
+/// sanitised) as the same `<div>` an HTML post gets.
+pub fn append_to_markdown(source: &str, transfer: Transfer, line: &str) -> String {
+    crate::markdown::append_html_block(source, &line_html(transfer, line))
 }
 
 /// Finds a GnuBoard5 copy/move line in a body, for the importer: returns the transfer kind,
@@ -187,6 +195,16 @@ mod tests {
         assert_eq!(
             append_to_html("<p>x</p>", Transfer::Copy, "[<b>]"),
             "<p>x</p>\n<div class=\"content_copy\">[&lt;b&gt;]</div>"
+        );
+        // A Markdown post gets the same block, rendered the same after sanitising.
+        let source = append_to_markdown("*x*", Transfer::Move, "[<b>]");
+        assert_eq!(
+            source,
+            "*x*\n\n<div class=\"content_move\">[&lt;b&gt;]</div>\n"
+        );
+        assert_eq!(
+            crate::PostBody::Markdown(source).to_safe_html(),
+            "<p><em>x</em></p>\n<div class=\"content_move\">[&lt;b&gt;]</div>\n"
         );
     }
 

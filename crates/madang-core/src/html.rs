@@ -193,6 +193,21 @@ mod tests {
     }
 
     #[test]
+    fn keeps_on_site_images_and_links_to_attachments() {
+        // What the editor inserts for a dropped file, staged and then attached.
+        let html = r#"<p><img src="/b/news/3/files/7" alt="map"><a href="/b/news/3/files/8">report.pdf</a><img src="/b/news/uploads/0123456789abcdef0123456789abcdef"></p>"#;
+        assert_eq!(
+            sanitize(html),
+            r#"<p><img src="/b/news/3/files/7" alt="map"><a href="/b/news/3/files/8" rel="noopener noreferrer nofollow">report.pdf</a><img src="/b/news/uploads/0123456789abcdef0123456789abcdef"></p>"#
+        );
+        // Pictures pasted as data (Quill's own fallback) are not kept in the body.
+        assert_eq!(
+            sanitize(r#"<img src="data:image/png;base64,AAAA">"#),
+            "<img>"
+        );
+    }
+
+    #[test]
     fn keeps_only_known_classes() {
         assert_eq!(
             sanitize(r#"<div class="content_copy evil">x</div>"#),

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::copy_line::Transfer;
+use crate::markdown::BodyFormat;
 use crate::uploads::UploadLimits;
 
 /// A member level, 1 (guest) to 10, as in GnuBoard5.
@@ -292,6 +293,9 @@ pub struct Post {
     /// Sanitised HTML, safe to insert into a page as is.
     pub body_html: String,
     pub body_text: String,
+    /// Whether the post was written in Markdown (its source is read on its own, by the
+    /// edit form: see `Store::markdown_source`).
+    pub body_format: BodyFormat,
     pub author_id: Option<i64>,
     pub author_name: String,
     pub lang: Option<String>,
@@ -324,19 +328,46 @@ pub struct NewPost {
     pub links: Vec<String>,
 }
 
-/// A post body as typed: HTML from the editor or plain text.
+/// A post body as typed: HTML from the editor, plain text, or Markdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PostBody {
     Html(String),
     Text(String),
+    /// Markdown, kept as written beside the HTML made from it (see [`crate::markdown`]).
+    Markdown(String),
 }
 
 impl PostBody {
-    /// The body as sanitised HTML.
+    /// The body as sanitised HTML. Markdown is converted first, then cleaned by the same
+    /// allow-list as the editor's HTML.
     pub fn to_safe_html(&self) -> String {
         match self {
             PostBody::Html(html) => crate::html::sanitize(html),
             PostBody::Text(text) => crate::html::text_to_html(text),
+            PostBody::Markdown(source) => crate::html::sanitize(&crate::markdown::to_html(source)),
+        }
+    }
+
+    /// How the body is kept: a Markdown body keeps its source, any other only its HTML.
+    pub fn format(&self) -> BodyFormat {
+        match self {
+            PostBody::Markdown(_) => BodyFormat::Markdown,
+            PostBody::Html(_) | PostBody::Text(_) => BodyFormat::Html,
+        }
+    }
+
+    /// The source kept beside the HTML: a Markdown body's text, otherwise empty.
+    pub fn source(&self) -> &str {
+        match self {
+            PostBody::Markdown(source) => source,
+            PostBody::Html(_) | PostBody::Text(_) => "",
+        }
+    }
+
+    /// The text as typed, whatever its format.
+    pub fn typed(&self) -> &str {
+        match self {
+            PostBody::Html(s) | PostBody::Text(s) | PostBody::Markdown(s) => s,
         }
     }
 }

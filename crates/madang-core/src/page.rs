@@ -93,7 +93,7 @@ impl NewPage {
             return Err(PageError::Title);
         }
         let body_len = match &self.body {
-            PostBody::Html(s) | PostBody::Text(s) => s.len(),
+            PostBody::Html(s) | PostBody::Text(s) | PostBody::Markdown(s) => s.len(),
         };
         if body_len > MAX_PAGE_BODY {
             return Err(PageError::Body);

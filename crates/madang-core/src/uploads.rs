@@ -200,6 +200,16 @@ impl FileRefusal {
             FileRefusal::TooMany => "write-error-too-many-files",
         }
     }
+
+    /// The locale key of the message the editor shows when a file dropped into it is
+    /// refused (the form's other fields are untouched, so it says nothing of them).
+    pub fn editor_message_key(self) -> &'static str {
+        match self {
+            FileRefusal::TooLarge => "editor-upload-too-large",
+            FileRefusal::Type => "editor-upload-type",
+            FileRefusal::TooMany => "editor-upload-too-many",
+        }
+    }
 }
 
 /// A board's attachment limits.
@@ -252,6 +262,16 @@ impl UploadLimits {
     /// The largest file in bytes.
     pub fn max_file_bytes(&self) -> usize {
         self.max_file_mb as usize * MB
+    }
+
+    /// Checks that a post may carry `total` files in all (stored, staged from the editor
+    /// and sent with the form).
+    pub fn check_count(&self, total: usize) -> Result<(), FileRefusal> {
+        if total > self.max_files as usize {
+            Err(FileRefusal::TooMany)
+        } else {
+            Ok(())
+        }
     }
 
     /// Checks one more file of `size` bytes and media type `mime` (from `sniff_mime`) for
@@ -400,6 +420,12 @@ mod tests {
         assert_eq!(
             limits.check(0, 10, "application/pdf"),
             Err(FileRefusal::Type)
+        );
+        assert_eq!(limits.check_count(2), Ok(()));
+        assert_eq!(limits.check_count(3), Err(FileRefusal::TooMany));
+        assert_eq!(
+            FileRefusal::TooMany.editor_message_key(),
+            "editor-upload-too-many"
         );
     }
 

@@ -362,7 +362,7 @@ macro_rules! version_and_keys {
                 .fetch_one(&mut *$conn)
                 .await?;
         let keys: Vec<(String,)> = sqlx::query_as(
-            "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files",
+            "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files UNION SELECT storage_key FROM staged_uploads",
         )
         .fetch_all(&mut *$conn)
         .await?;

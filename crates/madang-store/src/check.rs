@@ -51,7 +51,7 @@ impl Store {
     pub async fn referenced_storage_keys(&self) -> Result<Vec<String>> {
         let keys: Vec<(String,)> = on_db!(self, |pool| {
             sqlx::query_as(
-                "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files ORDER BY 1",
+                "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files UNION SELECT storage_key FROM staged_uploads ORDER BY 1",
             )
             .fetch_all(pool)
             .await?

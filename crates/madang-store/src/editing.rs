@@ -19,6 +19,9 @@ pub struct PostEdit {
     pub body: PostBody,
     pub secret: bool,
     pub links: Vec<String>,
+    /// Tokens of files the editor dropped into the body (`madang_core::staging`), to claim
+    /// as the post's attachments in the edit's transaction.
+    pub staged: Vec<String>,
 }
 
 /// Who acts and from where, for the audit log.
@@ -37,6 +40,9 @@ pub(crate) struct Content {
     pub title: String,
     pub html: String,
     pub text: String,
+    /// How the body is kept (`html` or `markdown`) and, for Markdown, its source.
+    pub format: &'static str,
+    pub source: String,
     pub search_title: String,
     pub search_body: String,
 }
@@ -50,6 +56,8 @@ impl Content {
             title,
             html,
             text,
+            format: body.format().as_str(),
+            source: body.source().to_owned(),
             search_title,
             search_body,
         })
@@ -66,16 +74,19 @@ macro_rules! replace_content_in_tx {
         let content: &$crate::editing::Content = $content;
         let actor: $crate::ActorRef<'_> = $actor;
         let now: jiff::Timestamp = $now;
-        let before: Option<(String, String)> = sqlx::query_as(
-            "SELECT title, body_html FROM posts WHERE id = $1 AND deleted_at IS NULL",
+        let before: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT title, body_html, body_format, body_source FROM posts
+             WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(post_id)
         .fetch_optional(&mut *$tx)
         .await?;
-        let (old_title, old_body) = before.ok_or($crate::StoreError::NotFound)?;
+        let (old_title, old_body, old_format, old_source) =
+            before.ok_or($crate::StoreError::NotFound)?;
         sqlx::query(
-            "INSERT INTO post_revisions (post_id, title, body_html, saved_at, editor_id, editor_name)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO post_revisions (post_id, title, body_html, saved_at, editor_id, editor_name,
+                body_format, body_source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(post_id)
         .bind(&old_title)
@@ -83,11 +94,14 @@ macro_rules! replace_content_in_tx {
         .bind(now.as_second())
         .bind(actor.id)
         .bind(actor.name)
+        .bind(&old_format)
+        .bind(&old_source)
         .execute(&mut *$tx)
         .await?;
         sqlx::query(
             "UPDATE posts SET title = $1, body_html = $2, body_text = $3, updated_at = $4,
-                search_title = $5, search_body = $6, search_version = $7
+                search_title = $5, search_body = $6, search_version = $7, body_format = $9,
+                body_source = $10
              WHERE id = $8",
         )
         .bind(&content.title)
@@ -98,6 +112,8 @@ macro_rules! replace_content_in_tx {
         .bind(&content.search_body)
         .bind($crate::search::SEARCH_VERSION)
         .bind(post_id)
+        .bind(content.format)
+        .bind(&content.source)
         .execute(&mut *$tx)
         .await?;
         old_title
@@ -159,12 +175,24 @@ impl Store {
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
             let old_title = replace_content_in_tx!(tx, post_id, &content, actor, now);
-            sqlx::query("UPDATE posts SET secret = $1, links = $2 WHERE id = $3")
-                .bind(edit.secret)
-                .bind(&links)
-                .bind(post_id)
-                .execute(&mut *tx)
-                .await?;
+            let (board_id,): (i64,) = sqlx::query_as(
+                "UPDATE posts SET secret = $1, links = $2 WHERE id = $3 RETURNING board_id",
+            )
+            .bind(edit.secret)
+            .bind(&links)
+            .bind(post_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let claimed = crate::staged::claim_staged_in_tx!(
+                tx,
+                post_id,
+                board_id,
+                actor.id,
+                &edit.staged,
+                who,
+                now
+            );
+            crate::staged::point_body_at_claims_in_tx!(tx, post_id, &claimed);
             let detail = if old_title == content.title {
                 content.title.clone()
             } else {
@@ -319,6 +347,17 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// A post's Markdown source, for the edit form (empty for a post kept as HTML).
+    pub async fn markdown_source(&self, post_id: i64) -> Result<String> {
+        let row: Option<(String,)> = on_db!(self, |pool| {
+            sqlx::query_as("SELECT body_source FROM posts WHERE id = $1")
+                .bind(post_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(source,)| source).ok_or(StoreError::NotFound)
     }
 
     /// How many revisions a post has.

@@ -38,6 +38,7 @@ mod schedule;
 mod search;
 mod sessions;
 mod settings;
+mod staged;
 mod titles;
 mod transfer;
 mod translations;
@@ -62,6 +63,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use staged::{NewStagedUpload, StagedUpload};
 pub use transfer::TransferRequest;
 pub use translations::{Translation, TranslationLink};
 pub use two_factor::{MAX_CHALLENGE_ATTEMPTS, SecondStep};

@@ -86,6 +86,7 @@ pub(crate) struct PostRow {
     pub(crate) title: String,
     pub(crate) body_html: String,
     pub(crate) body_text: String,
+    pub(crate) body_format: String,
     pub(crate) author_id: Option<i64>,
     pub(crate) author_name: String,
     pub(crate) lang: Option<String>,
@@ -109,6 +110,7 @@ impl From<PostRow> for Post {
             title: r.title,
             body_html: r.body_html,
             body_text: r.body_text,
+            body_format: madang_core::markdown::BodyFormat::parse(&r.body_format),
             author_id: r.author_id,
             author_name: r.author_name,
             lang: r.lang,
@@ -140,7 +142,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, \
     (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count, \
     p.category";
 
-pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, author_id, \
+pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, body_format, author_id, \
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at, \
     translation_group, category";
 
@@ -175,8 +177,10 @@ pub(crate) fn check_content(
             "a title may be at most {MAX_TITLE_CHARS} characters"
         )));
     }
+    if body.source().len() > MAX_BODY_BYTES {
+        return Err(StoreError::Invalid("the post body is too large".into()));
+    }
     let html = body.to_safe_html();
-
     if html.len() > MAX_BODY_BYTES {
         return Err(StoreError::Invalid("the post body is too large".into()));
     }
@@ -305,9 +309,11 @@ impl Store {
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, links, created_at, published_at,
-                        updated_at, search_title, search_body, search_version, category)
+                        updated_at, search_title, search_body, search_version, category,
+                        body_format, body_source)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
-                        $2, $3, $4, $5, $6, $7, $16, $8, $9, $10, $11, $12, $11, $13, $14, $15, $17)
+                        $2, $3, $4, $5, $6, $7, $16, $8, $9, $10, $11, $12, $11, $13, $14, $15, $17,
+                        $18, $19)
                      RETURNING id",
                 )
                 .bind(board_id)
@@ -327,6 +333,8 @@ impl Store {
                 .bind(crate::search::SEARCH_VERSION)
                 .bind(options.status.as_str())
                 .bind(&options.category)
+                .bind(new.body.format().as_str())
+                .bind(new.body.source())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(foreign_key_as_not_found)?;
@@ -348,6 +356,18 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // Files dropped into the editor become attachments after the form's own,
+                // and the body points at them.
+                let claimed = crate::staged::claim_staged_in_tx!(
+                    tx,
+                    id,
+                    board_id,
+                    new.author_id,
+                    &options.staged,
+                    actor,
+                    now
+                );
+                crate::staged::point_body_at_claims_in_tx!(tx, id, &claimed);
                 let target = format!("post:{id}");
                 // A draft or scheduled post says so: the log shows what readers saw.
                 let detail = match PostState::of(options.status, new.published_at, now) {

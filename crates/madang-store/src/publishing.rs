@@ -21,6 +21,9 @@ pub struct PostOptions {
     pub status: PostStatus,
     /// Empty for none; the caller checked it against the board's list.
     pub category: String,
+    /// Tokens of files the author dropped into the editor (`madang_core::staging`), to
+    /// claim as the post's attachments in the same transaction.
+    pub staged: Vec<String>,
 }
 
 impl Default for PostOptions {
@@ -29,6 +32,7 @@ impl Default for PostOptions {
         PostOptions {
             status: PostStatus::Published,
             category: String::new(),
+            staged: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! version it replaces and can itself be undone.
 
 use jiff::Timestamp;
+use madang_core::markdown::BodyFormat;
 use madang_core::{Post, PostBody};
 
 use crate::BeginWrite;
@@ -30,6 +31,9 @@ pub struct Revision {
     pub title: String,
     /// Sanitised when it was the post's body.
     pub body_html: String,
+    /// How the body was kept and, for Markdown, its source (what a restore puts back).
+    pub body_format: madang_core::markdown::BodyFormat,
+    pub body_source: String,
     /// When this version was replaced.
     pub saved_at: Timestamp,
     /// Who replaced it.
@@ -94,31 +98,35 @@ impl Store {
 
     /// One revision of a post; `None` when there is none with this id for this post.
     pub async fn revision(&self, post_id: i64, revision_id: i64) -> Result<Option<Revision>> {
-        let row: Option<(String, String, i64, String)> = on_db!(self, |pool| {
+        type Row = (String, String, i64, String, String, String);
+        let row: Option<Row> = on_db!(self, |pool| {
             sqlx::query_as(
-                "SELECT title, body_html, saved_at, editor_name FROM post_revisions
-                 WHERE id = $1 AND post_id = $2",
+                "SELECT title, body_html, saved_at, editor_name, body_format, body_source
+                 FROM post_revisions WHERE id = $1 AND post_id = $2",
             )
             .bind(revision_id)
             .bind(post_id)
             .fetch_optional(pool)
             .await?
         });
-        Ok(
-            row.map(|(title, body_html, saved_at, editor_name)| Revision {
+        Ok(row.map(
+            |(title, body_html, saved_at, editor_name, format, body_source)| Revision {
                 id: revision_id,
                 post_id,
                 title,
                 body_html,
+                body_format: madang_core::markdown::BodyFormat::parse(&format),
+                body_source,
                 saved_at: ts(saved_at),
                 editor_name,
-            }),
-        )
+            },
+        ))
     }
 
     /// Puts a revision's title and body back, as an edit would: the current version is
     /// kept as a new revision, the body is sanitised again (rules may have tightened since
-    /// it was saved) and its text and search terms recomputed. A revision of another post,
+    /// it was saved) and its text and search terms recomputed. A Markdown revision comes
+    /// back as Markdown, its HTML made again from its source. A revision of another post,
     /// or a deleted post, is NotFound.
     pub async fn restore_revision(
         &self,
@@ -133,7 +141,11 @@ impl Store {
             .revision(post_id, revision_id)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let content = Content::of(&revision.title, &PostBody::Html(revision.body_html))?;
+        let body = match revision.body_format {
+            BodyFormat::Markdown => PostBody::Markdown(revision.body_source),
+            BodyFormat::Html => PostBody::Html(revision.body_html),
+        };
+        let content = Content::of(&revision.title, &body)?;
         let who = Actor {
             id: actor.id,
             name: actor.name,

@@ -4,6 +4,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use madang_core::PostStatus;
 use madang_core::copy_line::{self, CopyLineLanguage, Transfer};
+use madang_core::markdown::BodyFormat;
+use madang_core::staging;
 use madang_core::text::plain_text;
 
 use crate::BeginWrite;
@@ -31,8 +33,9 @@ pub struct TransferRequest<'a> {
 
 impl Store {
     /// Copies or moves a post to one or several boards, as GnuBoard5's copy/move does: each
-    /// copy keeps title, author, dates, views and attachments (sharing the stored files, not
-    /// duplicating them), sorts as its board's newest thread, carries the visible copy line,
+    /// copy keeps title, author, dates, views, attachments (sharing the stored files, not
+    /// duplicating them) and its body's format (a Markdown post stays Markdown, source and
+    /// all), sorts as its board's newest thread, carries the visible copy line,
     /// and records its provenance and an audit line. A move also removes the source. All
     /// targets succeed or none does. Returns the new posts' ids in target order.
     ///
@@ -63,10 +66,29 @@ impl Store {
                 req.zone,
                 &source_slug,
             );
+            let markdown = BodyFormat::parse(&source.body_format) == BodyFormat::Markdown;
+            let (body_source,): (String,) =
+                sqlx::query_as("SELECT body_source FROM posts WHERE id = $1")
+                    .bind(req.post_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let body_html = match &line {
                 Some(line) => copy_line::append_to_html(&source.body_html, req.transfer, line),
                 None => source.body_html.clone(),
             };
+            // A Markdown post stays Markdown, with the same line as a block of HTML.
+            let body_source = match &line {
+                Some(line) if markdown => {
+                    copy_line::append_to_markdown(&body_source, req.transfer, line)
+                }
+                _ => body_source,
+            };
+            let files: Vec<(i64,)> = sqlx::query_as(
+                "SELECT id FROM attachments WHERE post_id = $1 ORDER BY position, id",
+            )
+            .bind(req.post_id)
+            .fetch_all(&mut *tx)
+            .await?;
             let body_text = plain_text(&body_html);
             let (search_title, search_body) = crate::search::terms_of(&source.title, &body_text);
             let published = source.status == PostStatus::Published.as_str();
@@ -82,20 +104,22 @@ impl Store {
                         "a post cannot be moved to its own board".into(),
                     ));
                 }
-                let target: Option<(i64,)> = sqlx::query_as("SELECT id FROM boards WHERE id = $1")
-                    .bind(target_board_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if target.is_none() {
+                let target: Option<(String,)> =
+                    sqlx::query_as("SELECT slug FROM boards WHERE id = $1")
+                        .bind(target_board_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((target_slug,)) = target else {
                     return Err(StoreError::NotFound);
-                }
+                };
                 let (new_id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, views, links, created_at,
-                        published_at, updated_at, search_title, search_body, search_version, category)
+                        published_at, updated_at, search_title, search_body, search_version, category,
+                        body_format, body_source)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
                         $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18)
+                        $18, $19, $20)
                      RETURNING id",
                 )
                 .bind(target_board_id)
@@ -116,19 +140,43 @@ impl Store {
                 .bind(&search_body)
                 .bind(crate::search::SEARCH_VERSION)
                 .bind(&source.category)
+                .bind(&source.body_format)
+                .bind(&body_source)
                 .fetch_one(&mut *tx)
                 .await?;
-                sqlx::query(
-                    "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256, mime,
-                        caption, downloads, created_at)
-                     SELECT $1, position, name, storage_key, size, sha256, mime, caption, downloads, $2
-                     FROM attachments WHERE post_id = $3 ORDER BY position",
-                )
-                .bind(new_id)
-                .bind(req.at.as_second())
-                .bind(req.post_id)
-                .execute(&mut *tx)
-                .await?;
+                // The copy's own records of the shared files; the body's links to the
+                // source's files (pictures dropped into the editor) follow them, so the
+                // copy never depends on the source (a moved post's source is deleted).
+                let mut pairs = Vec::with_capacity(files.len());
+                for (file_id,) in &files {
+                    let (copied,): (i64,) = sqlx::query_as(
+                        "INSERT INTO attachments (post_id, position, name, storage_key, size, sha256,
+                            mime, caption, downloads, created_at)
+                         SELECT $1, position, name, storage_key, size, sha256, mime, caption,
+                            downloads, $2
+                         FROM attachments WHERE id = $3
+                         RETURNING id",
+                    )
+                    .bind(new_id)
+                    .bind(req.at.as_second())
+                    .bind(file_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    pairs.push((
+                        staging::attachment_url(&source_slug, req.post_id, *file_id),
+                        staging::attachment_url(&target_slug, new_id, copied),
+                    ));
+                }
+                let html = staging::replace_urls(&body_html, &pairs);
+                let markdown_source = staging::replace_urls(&body_source, &pairs);
+                if html != body_html || markdown_source != body_source {
+                    sqlx::query("UPDATE posts SET body_html = $1, body_source = $2 WHERE id = $3")
+                        .bind(&html)
+                        .bind(&markdown_source)
+                        .bind(new_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 sqlx::query(
                     "INSERT INTO post_provenance (post_id, transfer, source_board_id, source_board_slug,
                         source_post_id, actor_id, actor_name, at)

@@ -25,6 +25,7 @@ pub mod auth;
 pub mod cache;
 mod comments;
 mod drafts;
+mod editor_uploads;
 pub mod error;
 mod extract;
 mod feeds;
@@ -36,6 +37,7 @@ mod metrics;
 mod middleware;
 mod ops;
 mod pages;
+mod post_form;
 mod public;
 mod register;
 mod reset;
@@ -224,6 +226,15 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/b/{slug}/write",
             get(staff::write_form).post(staff::write_submit),
+        )
+        // Files dropped into the editor (editor_uploads.rs); before `/b/{slug}/{post}`.
+        .route(
+            "/b/{slug}/uploads",
+            post(editor_uploads::upload).get(editor_uploads::not_found),
+        )
+        .route(
+            "/b/{slug}/uploads/{token}",
+            get(editor_uploads::staged_file).post(editor_uploads::not_found),
         )
         .route(
             "/b/{slug}/{post}/edit",

@@ -1,6 +1,7 @@
-//! Staff pages: writing, editing, pinning, deleting and restoring posts (attachments are
-//! read and checked in `uploads`; copying and moving is in `transfer`; drafts, scheduling
-//! and categories in `drafts`; the audit log in `audit_log`).
+//! Staff pages: writing, editing, pinning, deleting and restoring posts (the form's fields
+//! are judged in `post_form`, its attachments read and checked in `uploads`, files dropped
+//! into the editor staged in `editor_uploads`; copying and moving is in `transfer`; drafts,
+//! scheduling and categories in `drafts`; the audit log in `audit_log`).
 //! Every handler checks permission through `madang_core::permission` and every form carries
 //! the session's CSRF token.
 
@@ -8,8 +9,9 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Multipart, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use madang_core::markdown::{BodyFormat, InputFormat};
 use madang_core::permission::{BoardAction, administers, may, may_edit};
-use madang_core::{Board, NewPost, PostBody};
+use madang_core::{Board, NewPost};
 use madang_store::{PostEdit, PostOptions};
 use minijinja::context;
 
@@ -32,50 +34,15 @@ fn ip_of(connect: &Ip) -> String {
     client_ip(connect.0)
 }
 
-fn body_of(form: &PostForm) -> PostBody {
-    if form.format == "text" {
-        PostBody::Text(form.body.clone())
-    } else {
-        PostBody::Html(form.body.clone())
-    }
-}
-
-/// External links: one per line, http(s) only, at most two (as GnuBoard5).
-/// The form's own fields, checked before anything is stored: a refused file, the links,
-/// and when the post appears and under which category. `Err` is the message the form is
-/// shown again with.
-fn checked_fields(
-    state: &AppState,
+/// Whether the form's files, sent with it or dropped into its editor, may be attached.
+fn uploads_allowed(
+    viewer: &madang_core::permission::Viewer,
     board: &Board,
     form: &PostForm,
-    current: Option<&madang_core::Post>,
-    now: jiff::Timestamp,
-) -> Result<(Vec<String>, madang_store::Placement), &'static str> {
-    if let Some((key, _)) = form.file_error {
-        return Err(key);
-    }
-    let links = links_of(&form.links)?;
-    let placement = crate::drafts::placement(state, board, form, current, now)?;
-    Ok((links, placement))
-}
-
-fn links_of(text: &str) -> Result<Vec<String>, &'static str> {
-    let links: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if links.len() > 2 {
-        return Err("write-error-links");
-    }
-    if links
-        .iter()
-        .any(|l| !(l.starts_with("https://") || l.starts_with("http://")) || l.len() > 2000)
-    {
-        return Err("write-error-links");
-    }
-    Ok(links)
+) -> bool {
+    let attaches =
+        !form.files.is_empty() || !crate::post_form::staged_tokens(board, form).is_empty();
+    !attaches || may(viewer, board, BoardAction::Upload)
 }
 
 pub(crate) async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, AppError> {
@@ -118,7 +85,9 @@ async fn write_page(
             action => action, editing => post_id.is_some(), post_id => post_id,
             csrf => current.session.as_ref().map(|s| s.csrf_token.clone()),
             title => form.title, body => form.body,
-            format => if form.format == "text" { "text" } else { "html" },
+            format => crate::post_form::shown_format(form),
+            editor_upload => crate::editor_uploads::editor_view(lang, board, post_id, &form.batch),
+            editor_messages => crate::editor_uploads::messages(lang),
             secret => form.secret, pinned => form.pinned, links => form.links,
             translation_of => translation_of,
             writing => crate::drafts::form_view(state, board, form),
@@ -204,11 +173,11 @@ pub(crate) async fn write_submit(
         }
     };
     let session = current.check_csrf(&form.csrf)?;
-    if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
+    if !uploads_allowed(&viewer, &board, &form) {
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
-    let (links, placement) = match checked_fields(&state, &board, &form, None, now) {
+    let checked = match crate::post_form::checked_fields(&state, &board, &form, None, 0, now) {
         Ok(checked) => checked,
         Err(key) => {
             return write_page(
@@ -225,19 +194,20 @@ pub(crate) async fn write_submit(
         }
     };
     let options = PostOptions {
-        status: placement.publishing.status,
-        category: placement.category,
+        status: checked.placement.publishing.status,
+        category: checked.placement.category,
+        staged: checked.staged,
     };
     let new = NewPost {
         title: form.title.clone(),
-        body: body_of(&form),
+        body: checked.body,
         author_id: Some(session.member.id),
         author_name: session.member.nickname.clone(),
         lang: Some(lang.code().to_owned()),
         pinned: form.pinned && administers(&viewer, &board),
         secret: form.secret,
-        published_at: placement.publishing.published_at,
-        links,
+        published_at: checked.placement.publishing.published_at,
+        links: checked.links,
     };
     // The files are stored first and recorded with the post in one transaction: a crash
     // leaves either the whole post or none of it (at worst an unreferenced stored file,
@@ -310,10 +280,15 @@ pub(crate) async fn edit_form(
     if deleted.is_some() || !may_edit(&current.viewer(), &board, post.author_id) {
         return Err(AppError::Forbidden);
     }
+    let source = match post.body_format {
+        BodyFormat::Markdown => state.store().markdown_source(id).await?,
+        BodyFormat::Html => String::new(),
+    };
+    let (format, body) = InputFormat::for_editing(post.body_format, &post.body_html, &source);
     let mut form = PostForm {
         title: post.title.clone(),
-        body: post.body_html.clone(),
-        format: "html".into(),
+        body: body.to_owned(),
+        format: format.as_str().into(),
         secret: post.secret,
         pinned: post.pinned,
         links: post.links.join("\n"),
@@ -388,36 +363,42 @@ pub(crate) async fn edit_submit(
         post.published_at,
         now,
     ));
-    if !form.files.is_empty() && !may(&viewer, &board, BoardAction::Upload) {
+    if !uploads_allowed(&viewer, &board, &form) {
         return Err(AppError::Forbidden);
     }
-    let (links, placement) = match checked_fields(&state, &board, &form, Some(&post), now) {
-        Ok(checked) => checked,
-        Err(key) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                Some(id),
-                &form,
-                Some(key),
-                attachments(&form),
-            )
-            .await;
-        }
-    };
+    let kept = existing
+        .iter()
+        .filter(|a| !form.remove.contains(&a.id))
+        .count();
+    let checked =
+        match crate::post_form::checked_fields(&state, &board, &form, Some(&post), kept, now) {
+            Ok(checked) => checked,
+            Err(key) => {
+                return write_page(
+                    &state,
+                    lang,
+                    &current,
+                    &board,
+                    Some(id),
+                    &form,
+                    Some(key),
+                    attachments(&form),
+                )
+                .await;
+            }
+        };
     let edit = PostEdit {
         title: form.title.clone(),
-        body: body_of(&form),
+        body: checked.body,
         secret: form.secret,
-        links,
+        links: checked.links,
+        staged: checked.staged,
     };
     let ip = ip_of(&connect);
     let actor = crate::auth::actor(session, &ip);
     match state
         .store()
-        .edit_post_with(id, &edit, Some(&placement), actor, now)
+        .edit_post_with(id, &edit, Some(&checked.placement), actor, now)
         .await
     {
         Ok(()) => {}

@@ -49,6 +49,9 @@ pub(crate) struct PostForm {
     pub publish_at: String,
     pub intent: String,
     pub category: String,
+    /// The key of the files dropped into this form's editor (`upload_batch`), kept when
+    /// the form is shown again (see `editor_uploads`).
+    pub batch: String,
     /// The edited post's state (not a form field): which buttons the form offers.
     pub state: Option<madang_core::publishing::PostState>,
     pub files: Vec<NewFile>,
@@ -124,6 +127,7 @@ pub(crate) async fn read_post_form(
             "publish_at" => form.publish_at = text,
             "intent" => form.intent = text,
             "category" => form.category = text,
+            "upload_batch" => form.batch = text,
             "translation_of" if !text.is_empty() => {
                 form.translation_of =
                     Some(path_id(&text).map_err(|_| "translation-error-reference")?)

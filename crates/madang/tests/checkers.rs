@@ -6,7 +6,8 @@
 //! post with comments, search results, a search with no results, the empty search form,
 //! sign-in, registration (open, and with an invitation) and a 404 — and the main admin
 //! pages — the dashboard, a board's settings, a menu group's titles, the audit log, the
-//! redirects page, the invitations, the write form, a post with its
+//! redirects page, the invitations, the write form, a Markdown post and its edit form, a
+//! post with its
 //! staff tools, its history and one of its versions compared with it — are taken in English
 //! and in Korean (`/ko/…`), and:
 //!
@@ -175,6 +176,7 @@ async fn edit_twice(site: &TestSite, path: &str) -> (String, String) {
             )),
             secret: post.secret,
             links: post.links.clone(),
+            staged: Vec::new(),
         };
         site.store()
             .edit_post(id, &edit, actor, jiff::Timestamp::now())
@@ -408,6 +410,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         let options = madang_store::PostOptions {
             status,
             category: category.into(),
+            staged: Vec::new(),
         };
         let id = site
             .store()
@@ -416,6 +419,29 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
             .unwrap();
         extra.push(format!("/b/advocacy/{id}"));
     }
+    // A Markdown post: its page (headings, a list, a table, a link made from Markdown) and
+    // its edit form, with Markdown chosen and the source in the plain box.
+    let markdown = madang_core::NewPost {
+        body: madang_core::PostBody::Markdown(
+            "# Agenda\n\n1. **Opening** remarks\n2. Testimony\n\n## Rooms\n\n\
+             | Day | Room |\n|-----|------|\n| Monday | 101 |\n\n\
+             See [the report](https://example.org/report) and ~~the draft~~.\n"
+                .into(),
+        ),
+        ..unpublished("Notes written in Markdown", now)
+    };
+    let markdown = site
+        .store()
+        .write_post(
+            advocacy.id,
+            &markdown,
+            &madang_store::PostOptions::default(),
+            &[],
+            now,
+        )
+        .await
+        .unwrap();
+    let markdown = format!("/b/advocacy/{markdown}");
 
     let public = [
         ("home", "/".to_owned()),
@@ -433,6 +459,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("board-list-style", "/b/notices".to_owned()),
         ("board-gallery", "/b/photos".to_owned()),
         ("post-attachment", with_file.clone()),
+        ("post-markdown", markdown.clone()),
         ("post-comments", with_comments.clone()),
         ("search-results", "/search?q=North+Korea".to_owned()),
         ("search-no-results", "/search?q=xylophone".to_owned()),
@@ -465,6 +492,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("post-draft", extra[1].clone()),
         ("post-scheduled", extra[2].clone()),
         ("edit-scheduled", format!("{}/edit", extra[2])),
+        ("edit-markdown", format!("{markdown}/edit")),
     ];
     let mut pages = Vec::new();
     for (lang, prefix) in [("en", ""), ("ko", "/ko")] {

@@ -76,6 +76,7 @@ async fn excerpts_from_leads_are_the_excerpts_of_the_whole_text() {
                 body: PostBody::Text(english.clone()),
                 secret: false,
                 links: Vec::new(),
+                staged: Vec::new(),
             },
             ActorRef {
                 id: None,

@@ -1,7 +1,7 @@
 //! Issue 8, hostile input: every payload of DOMPurify's own test corpus
 //! (`fixtures/xss/dompurify-payloads.json`, 223 vectors nobody on this project wrote)
-//! is saved through every input that accepts HTML or text today — the post body as HTML and
-//! as plain text, the title, the link field and an attachment's file name — and every page
+//! is saved through every input that accepts HTML or text today — the post body as HTML, as
+//! plain text and as Markdown (raw, and as a link's and a picture's address), the title, the link field and an attachment's file name — and every page
 //! that shows them (board lists with excerpts, post pages, search results with snippets, the
 //! search page echoing the query, the home page) is loaded in real headless Chromium.
 //!
@@ -157,7 +157,11 @@ async fn no_payload_of_the_corpus_runs_script_in_chromium() {
     site.member("xss", 10, true).await;
     let browser = site.login("xss").await;
     let now = jiff::Timestamp::now();
-    for (slug, title) in [("xh", "HTML posts"), ("xt", "Text posts")] {
+    for (slug, title) in [
+        ("xh", "HTML posts"),
+        ("xt", "Text posts"),
+        ("xm", "Markdown posts"),
+    ] {
         let mut board = NewBoard::new(slug, title, None);
         board.page_size = PAGE_SIZE;
         site.store().create_board(&board, now).await.unwrap();
@@ -209,6 +213,29 @@ async fn no_payload_of_the_corpus_runs_script_in_chromium() {
         )
         .await;
         post_of.push((format!("/b/xt/{id}"), i));
+        // On `xm` it is Markdown: raw HTML in it passes the converter and must meet the
+        // sanitiser; as a link's and a picture's address it must too.
+        let address = p.payload.replace(['\r', '\n'], " ");
+        let markdown = format!(
+            "{}\n\n[a link]({address}) [another](<{address}>) ![a picture]({address})\n",
+            p.payload
+        );
+        let markdown_title = format!("markdown payload {i}: {}", p.title);
+        let id = save(
+            &site,
+            &browser,
+            "xm",
+            &[
+                ("csrf", &browser.csrf),
+                ("title", &markdown_title),
+                ("body", &markdown),
+                ("format", "markdown"),
+            ],
+            &[],
+            &mut refused_titles,
+        )
+        .await;
+        post_of.push((format!("/b/xm/{id}"), i));
     }
     let saved_in = started.elapsed();
 
@@ -229,7 +256,7 @@ async fn no_payload_of_the_corpus_runs_script_in_chromium() {
     // Every page that shows the payloads.
     let mut pages: Vec<String> = vec!["/".into()];
     let board_pages = payloads.len().div_ceil(PAGE_SIZE as usize);
-    for board in ["xh", "xt"] {
+    for board in ["xh", "xt", "xm"] {
         for n in 1..=board_pages {
             pages.push(format!("/b/{board}?page={n}"));
         }
@@ -265,7 +292,7 @@ async fn no_payload_of_the_corpus_runs_script_in_chromium() {
     server.abort();
 
     eprintln!(
-        "XSS corpus: {} payloads x 5 inputs ({} posts, {} titles cut to 255 characters), \
+        "XSS corpus: {} payloads x 6 inputs ({} posts, {} titles cut to 255 characters), \
          {visited} page loads in Chromium; saved in {:.1}s, total {:.1}s",
         payloads.len(),
         post_of.len(),

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod editor;
 pub mod process;
 pub mod registration;
 pub mod styled;
