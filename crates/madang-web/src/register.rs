@@ -181,22 +181,30 @@ async fn open_submit(
     submit(&ctx, &client_ip(addr), &fields, None).await
 }
 
-/// The invitation a token names, if it can still be used, with the site's mode.
+/// The invitation a token names when the site takes invitations and it can still be used;
+/// otherwise the page to answer with (registration closed, or the link is not valid).
 async fn pending_invitation(
-    state: &AppState,
+    ctx: &Ctx<'_>,
     token: &str,
-) -> Result<(RegistrationMode, Option<Invitation>), AppError> {
-    let mode = state.store().registration_mode().await?;
-    if token.len() > 128 || !mode.accepts_invitations() {
-        return Ok((mode, None));
+) -> Result<Result<Invitation, Response>, AppError> {
+    let mode = ctx.state.store().registration_mode().await?;
+    if !mode.accepts_invitations() {
+        return ctx.closed(mode).await.map(Err);
     }
     let now = jiff::Timestamp::now().as_second();
-    let invitation = state
-        .store()
-        .invitation_by_token(&token_hash(token))
-        .await?
-        .filter(|i| i.state(now) == madang_core::registration::InvitationState::Pending);
-    Ok((mode, invitation))
+    let invitation = if token.len() > 128 {
+        None
+    } else {
+        ctx.state
+            .store()
+            .invitation_by_token(&token_hash(token))
+            .await?
+            .filter(|i| i.state(now) == madang_core::registration::InvitationState::Pending)
+    };
+    match invitation {
+        Some(invitation) => Ok(Ok(invitation)),
+        None => ctx.invalid().await.map(Err),
+    }
 }
 
 /// GET /register/{token}
@@ -214,12 +222,9 @@ async fn invited_form(
         headers: &headers,
         path: format!("/register/{token}"),
     };
-    let (mode, invitation) = pending_invitation(&state, &token).await?;
-    if !mode.accepts_invitations() {
-        return ctx.closed(mode).await;
-    }
-    let Some(invitation) = invitation else {
-        return ctx.invalid().await;
+    let invitation = match pending_invitation(&ctx, &token).await? {
+        Ok(invitation) => invitation,
+        Err(page) => return Ok(page),
     };
     if current.session.is_some() {
         return ctx.render("signed-in", StatusCode::OK, context! {}).await;
@@ -244,12 +249,9 @@ async fn invited_submit(
         headers: &headers,
         path: format!("/register/{token}"),
     };
-    let (mode, invitation) = pending_invitation(&state, &token).await?;
-    if !mode.accepts_invitations() {
-        return ctx.closed(mode).await;
-    }
-    let Some(invitation) = invitation else {
-        return ctx.invalid().await;
+    let invitation = match pending_invitation(&ctx, &token).await? {
+        Ok(invitation) => invitation,
+        Err(page) => return Ok(page),
     };
     let fields = form_fields(&body);
     check_form(&ctx, &fields)?;

@@ -7,7 +7,6 @@
 mod browser;
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use browser::{Cdp, Chromium, Tab};
@@ -47,11 +46,7 @@ async fn click_switch(tab: &Tab) -> (String, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_switch_lands_on_the_translation_or_the_board() {
-    let Some(binary) = browser::chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("Chromium is missing and CI is set (apt-get install chromium; see .ci/run)");
-        }
-        eprintln!("SKIPPED: Chromium is missing (apt-get install chromium)");
+    let Some(binary) = browser::chromium_or_skip() else {
         return;
     };
     let site = TestSite::demo().await;
@@ -68,18 +63,7 @@ async fn the_language_switch_lands_on_the_translation_or_the_board() {
     let untranslated =
         common::post_links(&site.get(&format!("/b/{ADVOCACY}")).await.text(), ADVOCACY)[0];
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let app = madang_web::app(site.state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let origin = format!("http://{addr}");
+    let (origin, server) = browser::serve(site.state.clone()).await;
     let chromium = Chromium::start(&binary);
     let cdp = Cdp::connect(&chromium.ws_url).await;
     let mut tab = cdp.tab().await;

@@ -8,7 +8,6 @@
 mod browser;
 mod common;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use browser::{Cdp, Chromium, Tab};
@@ -81,29 +80,14 @@ async fn text_of(tab: &Tab, selector: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_editor_writes_a_post_and_its_translation_in_the_browser() {
-    let Some(binary) = browser::chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("Chromium is missing and CI is set (apt-get install chromium; see .ci/run)");
-        }
-        eprintln!("SKIPPED: Chromium is missing (apt-get install chromium)");
+    let Some(binary) = browser::chromium_or_skip() else {
         return;
     };
     let site = TestSite::demo().await;
     site.member("editor", 10, true).await;
     let editor = site.login("editor").await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let app = madang_web::app(site.state.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let origin = format!("http://{addr}");
+    let (origin, server) = browser::serve(site.state.clone()).await;
     let chromium = Chromium::start(&binary);
     let cdp = Cdp::connect(&chromium.ws_url).await;
     let mut tab = cdp.tab().await;

@@ -37,6 +37,36 @@ pub fn corpus() -> Vec<Payload> {
     serde_json::from_str(&text).expect("the corpus is JSON [{title, payload}]")
 }
 
+/// Chromium's path for a browser test, or `None` after printing `SKIPPED` when it is not
+/// installed. Under CI a missing Chromium fails the test instead.
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("Chromium is missing and CI is set (apt-get install chromium; see .ci/run)");
+        }
+        eprintln!("SKIPPED: Chromium is missing (apt-get install chromium)");
+    }
+    found
+}
+
+/// Serves a test site on a free local port, with client addresses as the real server has
+/// them; returns its origin and the task to abort at the end.
+pub async fn serve(state: madang_web::AppState) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = madang_web::app(state);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    (format!("http://{addr}"), server)
+}
+
 /// Chromium's path, if it is installed.
 pub fn chromium() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CHROMIUM") {
