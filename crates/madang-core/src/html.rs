@@ -106,25 +106,50 @@ pub fn escape(text: &str) -> String {
 
 /// [`escape`] straight into a writer: the runs between special characters are copied
 /// whole, so a page's text costs a scan and a few copies rather than a push per character
-/// and a string per value (this runs for every value a template prints).
+/// and a string per value (this runs for every value a template prints). The scan looks
+/// at eight bytes at once and only goes byte by byte through words that hold a special
+/// character; Korean text, three bytes a syllable, made the byte-by-byte scan a tenth of
+/// an uncached list page.
 pub fn escape_into<W: std::fmt::Write + ?Sized>(out: &mut W, text: &str) -> std::fmt::Result {
     let bytes = text.as_bytes();
     let mut start = 0;
-    for (i, byte) in bytes.iter().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // The special characters are ASCII, so `i` is always a character boundary.
-        out.write_str(&text[start..i])?;
-        out.write_str(entity)?;
-        start = i + 1;
+    let mut word_start = 0;
+    while word_start < bytes.len() {
+        let word_end = (word_start + 8).min(bytes.len());
+        if let Ok(word) = <[u8; 8]>::try_from(&bytes[word_start..word_end])
+            && !holds_special(u64::from_le_bytes(word))
+        {
+            word_start = word_end;
+            continue;
+        }
+        for (i, byte) in bytes.iter().enumerate().take(word_end).skip(word_start) {
+            let entity = match byte {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            // The special characters are ASCII, so `i` is always a character boundary.
+            out.write_str(&text[start..i])?;
+            out.write_str(entity)?;
+            start = i + 1;
+        }
+        word_start = word_end;
     }
     out.write_str(&text[start..])
+}
+
+/// Whether any of a word's eight bytes is one that [`escape_into`] replaces. For each
+/// special byte, `x ^ spread(byte)` has a zero byte exactly where the word holds it, and
+/// `(v - 0x01…) & !v & 0x80…` is non-zero exactly when `v` has a zero byte.
+fn holds_special(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let has = |byte: u8| zero_byte_in(word ^ (ONES * u64::from(byte)));
+    (has(b'&') | has(b'<') | has(b'>') | has(b'"') | has(b'\'')) != 0
 }
 
 /// Renders a plain-text body as GnuBoard5 does for posts without the HTML option:
@@ -159,6 +184,40 @@ fn autolink(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_by_words_agrees_with_escaping_by_characters() {
+        fn by_characters(text: &str) -> String {
+            text.chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_owned(),
+                    '<' => "&lt;".to_owned(),
+                    '>' => "&gt;".to_owned(),
+                    '"' => "&quot;".to_owned(),
+                    '\'' => "&#39;".to_owned(),
+                    c => c.to_string(),
+                })
+                .collect()
+        }
+        // Each special character (and some near misses: bytes one above or below) at every
+        // position of texts of every length up to three words, among ASCII and Hangul.
+        for filler in ["a", "북", "é"] {
+            for len in 0..24 {
+                for at in 0..=len {
+                    for special in ["&", "<", ">", "\"", "'", "%", "=", "?", ";", "(", "\u{80}"] {
+                        let mut text = filler.repeat(at);
+                        text.push_str(special);
+                        text.push_str(&filler.repeat(len - at));
+                        assert_eq!(escape(&text), by_characters(&text), "{text:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            escape("&&<<>>\"\"''"),
+            "&amp;&amp;&lt;&lt;&gt;&gt;&quot;&quot;&#39;&#39;"
+        );
+    }
 
     #[test]
     fn escapes_each_special_character_and_keeps_the_rest() {

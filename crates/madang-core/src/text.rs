@@ -100,26 +100,50 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// Whether a character is always a grapheme cluster of its own, whatever is beside it:
-/// printable ASCII, precomposed Hangul syllables and the common typographic quotes. A
-/// syllable is only safe when the next character is safe too (a following trailing jamo
-/// joins it), which the caller checks by requiring every character up to the cut to be safe.
-fn stands_alone(c: char) -> bool {
-    matches!(c, ' '..='~' | '\u{AC00}'..='\u{D7A3}' | '\u{2018}'..='\u{201F}' | '\u{2026}' | '\u{00B7}')
-}
-
 /// [`cut`] without grapheme segmentation, for the text lists show almost always: when
-/// the first `max + 1` characters all stand alone, characters are graphemes. Returns
-/// `Some(None)` (nothing to cut), `Some(Some(byte index))` (cut there), or `None` (use
-/// grapheme segmentation).
+/// the first `max + 1` characters each stand alone as a grapheme cluster whatever is
+/// beside them, characters are graphemes. Those are printable ASCII, precomposed Hangul
+/// syllables, the middle dot, the ellipsis and the typographic quotes. A syllable is only
+/// safe when the next character is safe too (a following trailing jamo joins it), hence
+/// `max + 1`. Returns `Some(None)` (nothing to cut), `Some(Some(byte index))` (cut
+/// there), or `None` (use grapheme segmentation).
+///
+/// It reads bytes rather than decoded characters: lists cut a title and an excerpt per
+/// post, and decoding each character was a tenth of an uncached list page's instructions
+/// (BENCHMARKS.md, session 15).
 fn simple_cut(text: &str, max: usize) -> Option<Option<usize>> {
-    for (n, (at, c)) in text.char_indices().enumerate() {
-        if !stands_alone(c) {
-            return None;
-        }
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    let mut n = 0;
+    while let Some(&lead) = bytes.get(at) {
+        let width = match lead {
+            b' '..=b'~' => 1,
+            // U+00B7
+            0xC2 if bytes.get(at + 1) == Some(&0xB7) => 2,
+            // U+AC00..=U+D7A3 are EA B0 80 ..= ED 9E A3; `text` is UTF-8, so the two
+            // continuation bytes are there.
+            0xEA..=0xED => {
+                let scalar = (u32::from(lead & 0x0F) << 12)
+                    | (u32::from(bytes[at + 1] & 0x3F) << 6)
+                    | u32::from(bytes[at + 2] & 0x3F);
+                if !(0xAC00..=0xD7A3).contains(&scalar) {
+                    return None;
+                }
+                3
+            }
+            // U+2018..=U+201F and U+2026
+            0xE2 if bytes.get(at + 1) == Some(&0x80)
+                && matches!(bytes.get(at + 2), Some(0x98..=0x9F | 0xA6)) =>
+            {
+                3
+            }
+            _ => return None,
+        };
         if n == max {
             return Some(Some(at));
         }
+        n += 1;
+        at += width;
     }
     Some(None)
 }
@@ -401,6 +425,25 @@ mod tests {
         let forty = "a".repeat(40);
         assert_eq!(cut(&forty, 40), forty);
         assert_eq!(cut("anything", 0), "anything");
+    }
+
+    /// The characters the byte-level fast path of `cut` lets through, as characters.
+    fn stands_alone(c: char) -> bool {
+        matches!(c, ' '..='~' | '\u{AC00}'..='\u{D7A3}' | '\u{2018}'..='\u{201F}' | '\u{2026}' | '\u{00B7}')
+    }
+
+    #[test]
+    fn the_byte_level_cut_knows_every_character() {
+        // Every Unicode scalar, alone and before a character that stands alone: the fast
+        // path must take exactly the characters that stand alone, and cut after them.
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let text = format!("{c}a{c}");
+            let expected = match stands_alone(c) {
+                true => Some(Some(c.len_utf8() + 1)),
+                false => None,
+            };
+            assert_eq!(simple_cut(&text, 2), expected, "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

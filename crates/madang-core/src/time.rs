@@ -32,14 +32,44 @@ pub fn long_date(at: Timestamp, zone: &TimeZone, lang: &str) -> String {
 }
 
 fn long_date_of(d: &Zoned, lang: &str) -> String {
+    // Written digit by digit rather than with `format!`: twenty per list page.
+    let mut out = String::with_capacity(24);
     match lang {
-        "ko" => format!("{}년 {}월 {}일", d.year(), d.month(), d.day()),
-        _ => format!(
-            "{} {} {}",
-            d.day(),
-            MONTHS[(d.month() - 1) as usize],
-            d.year()
-        ),
+        "ko" => {
+            push_number(&mut out, d.year().into(), 1);
+            out.push_str("년 ");
+            push_number(&mut out, d.month().into(), 1);
+            out.push_str("월 ");
+            push_number(&mut out, d.day().into(), 1);
+            out.push('일');
+        }
+        _ => {
+            push_number(&mut out, d.day().into(), 1);
+            out.push(' ');
+            out.push_str(MONTHS[(d.month() - 1) as usize]);
+            out.push(' ');
+            push_number(&mut out, d.year().into(), 1);
+        }
+    }
+    out
+}
+
+/// Appends `value` in decimal with at least `width` digits (zeros in front). Negative
+/// values get a minus sign before the digits.
+fn push_number(out: &mut String, value: i64, width: usize) {
+    if value < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = value.unsigned_abs();
+    let mut len = 0;
+    while rest > 0 || len < width.max(1) {
+        digits[len] = (rest % 10) as u8;
+        rest /= 10;
+        len += 1;
+    }
+    for &digit in digits[..len].iter().rev() {
+        out.push(char::from(b'0' + digit));
     }
 }
 
@@ -74,19 +104,24 @@ fn iso_of(d: &Zoned) -> String {
     if offset % 60 != 0 || !(0..=9999).contains(&d.year()) {
         return d.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string();
     }
-    let sign = if offset < 0 { '-' } else { '+' };
     let minutes = offset.abs() / 60;
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        d.year(),
-        d.month(),
-        d.day(),
-        d.hour(),
-        d.minute(),
-        d.second(),
-        minutes / 60,
-        minutes % 60
-    )
+    let mut out = String::with_capacity(25);
+    push_number(&mut out, d.year().into(), 4);
+    out.push('-');
+    push_number(&mut out, d.month().into(), 2);
+    out.push('-');
+    push_number(&mut out, d.day().into(), 2);
+    out.push('T');
+    push_number(&mut out, d.hour().into(), 2);
+    out.push(':');
+    push_number(&mut out, d.minute().into(), 2);
+    out.push(':');
+    push_number(&mut out, d.second().into(), 2);
+    out.push(if offset < 0 { '-' } else { '+' });
+    push_number(&mut out, (minutes / 60).into(), 2);
+    out.push(':');
+    push_number(&mut out, (minutes % 60).into(), 2);
+    out
 }
 
 /// Parses a local date-time "YYYY-MM-DD HH:MM:SS" in `zone` (GnuBoard5's format).
@@ -121,7 +156,11 @@ mod tests {
                     .to_string();
                 assert_eq!(iso(at, zone), expected);
                 let (long, iso_date) = list_dates(at, zone, "ko");
-                assert_eq!((long, iso_date), (long_date(at, zone, "ko"), expected));
+                assert_eq!(iso_date, expected);
+                let zoned = at.to_zoned(zone.clone());
+                assert_eq!(long, zoned.strftime("%Y년 %-m월 %-d일").to_string());
+                let (long_en, _) = list_dates(at, zone, "en");
+                assert_eq!(long_en, zoned.strftime("%-d %B %Y").to_string());
             }
             at = at.checked_add(step).unwrap();
         }
@@ -137,6 +176,21 @@ mod tests {
         assert_eq!(iso(at, &seoul), "2015-12-01T08:30:00+09:00");
         assert_eq!(long_date_time(at, &seoul, "en"), "1 December 2015, 08:30");
         assert_eq!(long_date_time(at, &seoul, "ko"), "2015년 12월 1일 08:30");
+    }
+
+    #[test]
+    fn numbers_are_padded_to_their_width() {
+        let written = |value: i64, width: usize| {
+            let mut out = String::new();
+            push_number(&mut out, value, width);
+            out
+        };
+        assert_eq!(written(0, 1), "0");
+        assert_eq!(written(7, 2), "07");
+        assert_eq!(written(2015, 4), "2015");
+        assert_eq!(written(12345, 4), "12345");
+        assert_eq!(written(-5, 2), "-05");
+        assert_eq!(written(i64::MIN, 1), i64::MIN.to_string());
     }
 
     #[test]
