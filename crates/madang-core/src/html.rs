@@ -143,7 +143,9 @@ pub fn escape_into<W: std::fmt::Write + ?Sized>(out: &mut W, text: &str) -> std:
 
 /// Whether any of a word's eight bytes is one that [`escape_into`] replaces. For each
 /// special byte, `x ^ spread(byte)` has a zero byte exactly where the word holds it, and
-/// `(v - 0x01…) & !v & 0x80…` is non-zero exactly when `v` has a zero byte.
+/// `(v - 0x01…) & !v & 0x80…` is non-zero exactly when `v` has a zero byte. (Pairing the
+/// specials up by setting a low bit first, three tests instead of five, ran more
+/// instructions per page under callgrind.)
 fn holds_special(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -184,6 +186,21 @@ fn autolink(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_holds_a_special_byte_exactly_when_one_of_its_bytes_is() {
+        for byte in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[at] = byte;
+                assert_eq!(
+                    holds_special(u64::from_le_bytes(word)),
+                    b"&<>\"'".contains(&byte),
+                    "{byte:#x} at {at}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn escaping_by_words_agrees_with_escaping_by_characters() {

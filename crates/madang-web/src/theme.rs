@@ -2,7 +2,10 @@
 //! of the same name in the operator's theme folder (`<data>/theme/templates/…`,
 //! `<data>/theme/static/…`), read at start-up, so no rebuild is needed.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -140,18 +143,64 @@ fn translate(state: &TemplateState, key: &str, kwargs: Kwargs) -> Result<Value, 
         return Ok(Value::from(text));
     }
     let mut args: Vec<(&str, FluentValue<'static>)> = Vec::new();
+    let mut numbers: Option<Vec<(String, i64)>> = Some(Vec::new());
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;
         let fluent = match value.as_i64() {
-            Some(n) => FluentValue::from(n),
-            None => FluentValue::from(value.to_string()),
+            Some(n) => {
+                if let Some(numbers) = numbers.as_mut() {
+                    numbers.push((name.to_owned(), n));
+                }
+                FluentValue::from(n)
+            }
+            None => {
+                numbers = None;
+                FluentValue::from(value.to_string())
+            }
         };
         args.push((name, fluent));
     }
     kwargs.assert_all_used()?;
-    i18n::try_text_with(lang, key, &args)
-        .map(Value::from)
+    let format = || i18n::try_text_with(lang, key, &args).map(Arc::<str>::from);
+    let text = match numbers {
+        Some(numbers) => formatted_once((lang, key.to_owned(), numbers), format),
+        None => format(),
+    };
+    text.map(Value::from)
         .ok_or_else(|| TemplateError::new(ErrorKind::UndefinedError, format!("no UI string {key}")))
+}
+
+/// A UI string and the whole numbers it was given.
+type NumberedText = (Language, String, Vec<(String, i64)>);
+
+/// How many formatted strings a thread keeps before it starts again.
+const FORMATTED_KEPT: usize = 1024;
+
+thread_local! {
+    /// UI strings whose arguments are all whole numbers, as formatted before. A list page
+    /// labels each of its page links "Page n", and Fluent took about 7,000 instructions for
+    /// each, 5% of an uncached list page (BENCHMARKS.md, session 15). The same key and
+    /// numbers always give the same text, so a thread formats each once; the map is
+    /// emptied when full, which bounds it whatever pages are asked for.
+    static FORMATTED: RefCell<HashMap<NumberedText, Option<Arc<str>>>> =
+        RefCell::new(HashMap::new());
+}
+
+fn formatted_once(
+    text: NumberedText,
+    format: impl FnOnce() -> Option<Arc<str>>,
+) -> Option<Arc<str>> {
+    if let Some(known) = FORMATTED.with_borrow(|kept| kept.get(&text).cloned()) {
+        return known;
+    }
+    let formatted = format();
+    FORMATTED.with_borrow_mut(|kept| {
+        if kept.len() >= FORMATTED_KEPT {
+            kept.clear();
+        }
+        kept.insert(text, formatted.clone());
+    });
+    formatted
 }
 
 /// Serves a theme asset: `/static/style.css?v=…`.
@@ -194,6 +243,39 @@ pub(crate) async fn asset(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbered_strings_are_formatted_in_their_language_each_time() {
+        let mut env = Environment::new();
+        env.add_function("t", translate);
+        let page = r#"{{ t("page-n", n=n) }}|{{ t("page-n", n=n) }}"#;
+        for (lang, n) in [("en", 3), ("ko", 3), ("en", 4), ("en", 3), ("ko", 4)] {
+            let expected = i18n::text_with(
+                Language::from_code(lang).unwrap(),
+                "page-n",
+                &[("n", FluentValue::from(n))],
+            );
+            assert!(expected.contains(&n.to_string()), "{expected}");
+            let shown = env
+                .render_str(page, minijinja::context! { lang => lang, n => n })
+                .unwrap();
+            assert_eq!(shown, format!("{expected}|{expected}"), "{lang} {n}");
+        }
+        assert_ne!(
+            i18n::text_with(Language::English, "page-n", &[("n", FluentValue::from(3))]),
+            i18n::text_with(Language::Korean, "page-n", &[("n", FluentValue::from(3))])
+        );
+        // More numbers than are kept: every one still formatted right.
+        for n in 0..(FORMATTED_KEPT as i64 + 10) {
+            let shown = env
+                .render_str(
+                    r#"{{ t("page-n", n=n) }}"#,
+                    minijinja::context! { lang => "en", n => n },
+                )
+                .unwrap();
+            assert!(shown.contains(&n.to_string()), "{shown}");
+        }
+    }
 
     #[test]
     fn asset_names_cannot_escape() {
