@@ -296,7 +296,7 @@ async fn stage(
 }
 
 /// Removes staged files nobody claimed in time (and their stored bytes).
-async fn expire(state: &AppState, now: jiff::Timestamp) {
+pub(crate) async fn expire(state: &AppState, now: jiff::Timestamp) {
     match state.store().expire_staged(now).await {
         Ok(keys) => {
             for key in keys {

@@ -195,14 +195,32 @@ pub async fn follow_other_nodes(state: &AppState) -> Result<bool, madang_store::
 /// How often a node looks for posts whose publication time has come.
 pub const SCHEDULE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How often a node removes editor uploads nobody claimed in time: their lifetime is days,
+/// so an hour late costs nothing, and every node may do it (the removal is one statement).
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the files dropped into an editor that no saved post claimed within
+/// `madang_core::staging::LIFETIME_SECONDS`, from the database and from storage. The
+/// scheduler runs it every [`SWEEP_EVERY`]; before, they were only removed when someone
+/// next dropped a file, so a quiet site kept them.
+pub async fn sweep_expired_uploads(state: &AppState, now: jiff::Timestamp) {
+    editor_uploads::expire(state, now).await;
+}
+
 /// Runs scheduled publishing on this node: every [`SCHEDULE_EVERY`], announce the posts whose
-/// time has come (once across all nodes; see `Store::publish_due`).
+/// time has come (once across all nodes; see `Store::publish_due`); every [`SWEEP_EVERY`]
+/// (and at start), remove expired editor uploads.
 pub fn spawn_scheduler(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SCHEDULE_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_sweep: Option<tokio::time::Instant> = None;
         loop {
             ticks.tick().await;
+            if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_EVERY) {
+                last_sweep = Some(tokio::time::Instant::now());
+                sweep_expired_uploads(&state, jiff::Timestamp::now()).await;
+            }
             match state.store().publish_due(jiff::Timestamp::now()).await {
                 Ok(Some(posts)) if !posts.is_empty() => {
                     tracing::info!(posts = posts.len(), "scheduled posts published");

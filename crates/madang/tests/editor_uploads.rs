@@ -215,6 +215,41 @@ async fn staged_files_expire_and_are_kept_until_then() {
 }
 
 #[tokio::test]
+async fn the_scheduler_sweep_removes_expired_files_from_storage() {
+    let (site, b) = writer().await;
+    let batch = batch_of(&site, &b, "/b/advocacy/write").await;
+    // Different bytes from any other staged file, so its stored copy is its own.
+    let mut png = PNG.to_vec();
+    png.extend_from_slice(b"swept");
+    let staged = staged_url(&drop_file(&site, &b, &batch, "", "old.png", &png).await);
+    let token = staged.rsplit('/').next().unwrap();
+    let key = site
+        .store()
+        .staged_upload(token)
+        .await
+        .unwrap()
+        .unwrap()
+        .storage_key;
+    let stored = |key: String| {
+        let files = site.state.files().clone();
+        async move { files.open(&key).await.is_ok() }
+    };
+    let now = jiff::Timestamp::now();
+    madang_web::sweep_expired_uploads(&site.state, now).await;
+    assert!(
+        stored(key.clone()).await,
+        "a file within its lifetime stays"
+    );
+    assert_eq!(site.get_as(&staged, &b.cookie).await.status, 200);
+    let later = now + jiff::SignedDuration::from_secs(madang_core::staging::LIFETIME_SECONDS + 1);
+    madang_web::sweep_expired_uploads(&site.state, later).await;
+    assert!(!stored(key).await, "an expired file leaves storage");
+    assert!(site.store().staged_upload(token).await.unwrap().is_none());
+    assert_eq!(site.get_as(&staged, &b.cookie).await.status, 404);
+    site.finish().await;
+}
+
+#[tokio::test]
 async fn a_copy_or_a_move_points_its_body_at_its_own_attachments() {
     let (site, b) = writer().await;
     let youth = site.store().board("youth").await.unwrap().unwrap();
