@@ -19,6 +19,7 @@ pub mod password;
 pub mod permission;
 pub mod publishing;
 pub mod registration;
+pub mod replies;
 pub mod search;
 pub mod slug;
 pub mod staging;

@@ -40,6 +40,7 @@ mod pages;
 mod post_form;
 mod public;
 mod register;
+mod replies;
 mod reset;
 mod revisions;
 mod search;
@@ -261,6 +262,12 @@ pub fn app(state: AppState) -> Router {
             post(revisions::restore),
         )
         .route("/b/{slug}/{post}/publish", post(drafts::publish))
+        // Replies (replies.rs). A static segment: axum matches it before the staff
+        // actions' catch-all below, for POST as for GET.
+        .route(
+            "/b/{slug}/{post}/reply",
+            get(replies::form).post(replies::submit),
+        )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/drafts", get(drafts::list))
         .route("/admin/audit", get(audit_log::audit_log))

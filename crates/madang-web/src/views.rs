@@ -185,6 +185,9 @@ pub(crate) struct PostItemView {
     pub category_href: Option<Value>,
     /// The gallery card's picture, an address on this site; `None` shows the placeholder.
     pub thumbnail: Option<Value>,
+    /// How deep a reply sits in its thread (0 for a thread's first post), for the list's
+    /// indentation and "Reply" marker; capped where the indentation stops growing.
+    pub reply_depth: u32,
 }
 
 /// The fields a template can read from a [`PostItemView`], in the order `enumerate` lists them.
@@ -204,6 +207,7 @@ const POST_ITEM_FIELDS: &[&str] = &[
     "category",
     "category_href",
     "thumbnail",
+    "reply_depth",
 ];
 
 impl Object for PostItemView {
@@ -224,6 +228,7 @@ impl Object for PostItemView {
             "category" => self.category.clone(),
             "category_href" => self.category_href.clone().unwrap_or(Value::from(())),
             "thumbnail" => self.thumbnail.clone().unwrap_or(Value::from(())),
+            "reply_depth" => Value::from(self.reply_depth),
             _ => return None,
         })
     }
@@ -257,6 +262,7 @@ impl PostItemView {
             category: Value::from(post.category.as_str()),
             category_href: category_href(lang, board, &post.category).map(Value::from),
             thumbnail: None,
+            reply_depth: post.reply_depth.min(5),
         }
     }
 
