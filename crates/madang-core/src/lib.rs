@@ -17,6 +17,7 @@ pub mod page;
 pub mod paging;
 pub mod password;
 pub mod permission;
+pub mod proxy;
 pub mod publishing;
 pub mod registration;
 pub mod replies;

@@ -83,6 +83,10 @@ pub struct SiteConfig {
     /// written to the log (and invitations shown to the administrator) instead. Links in
     /// mail are built from `base_url` only, never from a request's `Host`.
     pub mailer: madang_mail::Mailer,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits and the audit
+    /// log then see the visitor, not the proxy); nobody by default, and the header is then
+    /// ignored. See `madang_core::proxy`.
+    pub trusted_proxies: madang_core::proxy::TrustedProxies,
 }
 
 impl Default for SiteConfig {
@@ -96,6 +100,7 @@ impl Default for SiteConfig {
             page_cache: true,
             default_language: Language::default(),
             mailer: madang_mail::Mailer::none(),
+            trusted_proxies: Default::default(),
         }
     }
 }
