@@ -512,3 +512,9 @@ reply-error-too-many = a post can have at most 26 replies, and this one has them
 delete-error-has-replies = this post has replies; delete the replies first
 error-refused-title = This cannot be done
 error-refused-body = The site's rules do not allow it: { $detail }. Nothing was changed.
+
+## A menu group's boards and pages, in menu order (/admin/groups/<id>)
+admin-menu-entries = In the menu
+admin-menu-board = board
+admin-menu-page = page
+admin-menu-no-entries = No board or page is in this group yet. Choose the group on a board's settings or a page's form.

@@ -499,3 +499,9 @@ reply-error-too-many = 한 글에는 답변을 26개까지만 달 수 있는데,
 delete-error-has-replies = 이 글에 답변이 있습니다. 답변을 먼저 삭제해 주세요
 error-refused-title = 할 수 없는 일입니다
 error-refused-body = 사이트 규칙상 허용되지 않습니다: { $detail }. 아무것도 바뀌지 않았습니다.
+
+## 메뉴 그룹의 게시판과 페이지 순서 (/admin/groups/<id>)
+admin-menu-entries = 메뉴 순서
+admin-menu-board = 게시판
+admin-menu-page = 페이지
+admin-menu-no-entries = 이 그룹에는 아직 게시판이나 페이지가 없습니다. 게시판 설정이나 페이지 양식에서 그룹을 고르세요.

@@ -12,6 +12,7 @@ pub mod html;
 pub mod legacy_password;
 pub mod list_image;
 pub mod markdown;
+pub mod menu;
 pub mod model;
 pub mod page;
 pub mod paging;

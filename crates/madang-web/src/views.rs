@@ -134,7 +134,9 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
         };
         items.push((page.position, 1, page.id, view));
     }
-    items.sort_by_key(|(position, kind, id, _)| (*position, *kind, *id));
+    items.sort_by_key(|(position, kind, id, _)| {
+        madang_core::menu::sort_key(*position, *kind == 1, *id)
+    });
     items.into_iter().map(|(_, _, _, view)| view).collect()
 }
 
