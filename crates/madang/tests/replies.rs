@@ -475,3 +475,48 @@ async fn concurrent_replies_get_different_places() {
     assert_eq!(paths, ["A", "B", "C", "D", "E", "F", "G", "H"]);
     site.finish().await;
 }
+
+/// Deep pages start from remembered anchors (lists.rs) that can fall inside a thread: read
+/// page by page, a board with many replies lists exactly what one long page lists, and
+/// every reply follows what it answers.
+#[tokio::test]
+async fn deep_pages_keep_threads_in_order() {
+    let (site, board) = qa_site().await;
+    let store = site.store();
+    let now = jiff::Timestamp::now();
+    let roots: Vec<NewPost> = (0..120).map(new_reply).collect();
+    let ids = store.create_posts(board.id, &roots, now).await.unwrap();
+    let options = PostOptions::default();
+    for (n, &root) in ids.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        let a = store
+            .write_reply(board.id, root, &new_reply(n), &options, &[], now)
+            .await
+            .unwrap();
+        store
+            .write_reply(board.id, root, &new_reply(n), &options, &[], now)
+            .await
+            .unwrap();
+        store
+            .write_reply(board.id, a, &new_reply(n), &options, &[], now)
+            .await
+            .unwrap();
+    }
+    let mut board = store.board("qa").await.unwrap().unwrap();
+    board.page_size = 1000;
+    let whole = store.board_page(&board, 1, now).await.unwrap().posts;
+    assert_eq!(whole.len(), 240);
+    // Depth-first: a post is at most one level below the one before it.
+    assert_eq!(whole[0].reply_depth, 0);
+    for pair in whole.windows(2) {
+        assert!(pair[1].reply_depth <= pair[0].reply_depth + 1);
+    }
+    assert_eq!(whole.iter().filter(|p| p.reply_depth == 2).count(), 40);
+    board.page_size = 7;
+    let mut paged = Vec::new();
+    for page in 1..=35 {
+        paged.extend(store.board_page(&board, page, now).await.unwrap().posts);
+    }
+    let ids = |posts: &[madang_core::PostSummary]| posts.iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(ids(&paged), ids(&whole));
+    site.finish().await;
+}
