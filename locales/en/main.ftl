@@ -498,3 +498,23 @@ invite-revoke = Revoke
 invite-revoke-named = Revoke the invitation for { $email }
 invite-error-member = A member has that e-mail address already. Nothing was sent.
 invite-error-revoke = That invitation was used or revoked already.
+
+## Replies to posts (GnuBoard5's 답변)
+# Put before a reply's title on its form; GnuBoard5 writes "Re:" in every language.
+reply-prefix = Re:
+reply-title = Reply
+reply-link = Reply
+reply-marker = Reply
+reply-in-reply-to = In reply to:
+reply-to-note = Replying to:
+reply-error-too-deep = replies go at most 10 levels deep, and this thread is that deep here
+reply-error-too-many = a post can have at most 26 replies, and this one has them all
+delete-error-has-replies = this post has replies; delete the replies first
+error-refused-title = This cannot be done
+error-refused-body = The site's rules do not allow it: { $detail }. Nothing was changed.
+
+## A menu group's boards and pages, in menu order (/admin/groups/<id>)
+admin-menu-entries = In the menu
+admin-menu-board = board
+admin-menu-page = page
+admin-menu-no-entries = No board or page is in this group yet. Choose the group on a board's settings or a page's form.

@@ -485,3 +485,23 @@ invite-revoke = 취소
 invite-revoke-named = { $email } 초대 취소
 invite-error-member = 이 이메일 주소를 쓰는 회원이 이미 있습니다. 아무것도 보내지 않았습니다.
 invite-error-revoke = 이미 쓰였거나 취소된 초대입니다.
+
+## 게시물 답변 (그누보드5의 답변)
+# 답변 제목 앞에 붙습니다. 그누보드5는 한국어 화면에서도 "Re:"를 씁니다.
+reply-prefix = Re:
+reply-title = 답변 쓰기
+reply-link = 답변
+reply-marker = 답변
+reply-in-reply-to = 원글:
+reply-to-note = 답변할 글:
+reply-error-too-deep = 답변은 10단계까지만 달 수 있는데, 이 글이 이미 그 깊이에 있습니다
+reply-error-too-many = 한 글에는 답변을 26개까지만 달 수 있는데, 이 글에는 이미 모두 달려 있습니다
+delete-error-has-replies = 이 글에 답변이 있습니다. 답변을 먼저 삭제해 주세요
+error-refused-title = 할 수 없는 일입니다
+error-refused-body = 사이트 규칙상 허용되지 않습니다: { $detail }. 아무것도 바뀌지 않았습니다.
+
+## 메뉴 그룹의 게시판과 페이지 순서 (/admin/groups/<id>)
+admin-menu-entries = 메뉴 순서
+admin-menu-board = 게시판
+admin-menu-page = 페이지
+admin-menu-no-entries = 이 그룹에는 아직 게시판이나 페이지가 없습니다. 게시판 설정이나 페이지 양식에서 그룹을 고르세요.

@@ -272,6 +272,9 @@ pub struct PostSummary {
     pub category: String,
     /// What a gallery card can show; read for gallery boards only, empty elsewhere.
     pub images: ListImages,
+    /// How deep the post sits in its thread: 0 for a thread's first post, 1 for a reply to
+    /// it, … (see [`crate::replies`]).
+    pub reply_depth: u32,
 }
 
 /// Where a gallery card's picture can come from, first choice first.
@@ -312,6 +315,10 @@ pub struct Post {
     pub translation_group: Option<i64>,
     /// The post's category (GnuBoard5's `ca_name`); empty for none.
     pub category: String,
+    /// The post this one replies to, if it is a reply.
+    pub parent_id: Option<i64>,
+    /// Its place in its thread (see [`crate::replies`]): empty for a thread's first post.
+    pub reply_path: String,
 }
 
 /// What staff submit to create a post. The body is sanitised by the store before saving.

@@ -59,6 +59,19 @@ pub fn may_read_secret(viewer: &Viewer, board: &Board, author_id: Option<i64>) -
     administers(viewer, board) || (viewer.member_id.is_some() && viewer.member_id == author_id)
 }
 
+/// Whether `viewer` may read a secret post of a thread: [`may_read_secret`] for its author
+/// `author_id`, and, for a reply, also the author of the thread's first post
+/// (`thread_author_id`), as in GnuBoard5: whoever asked a secret question reads the answers.
+pub fn may_read_secret_in_thread(
+    viewer: &Viewer,
+    board: &Board,
+    author_id: Option<i64>,
+    thread_author_id: Option<i64>,
+) -> bool {
+    may_read_secret(viewer, board, author_id)
+        || (viewer.member_id.is_some() && viewer.member_id == thread_author_id)
+}
+
 /// Whether `viewer` may copy or move a post from `source` into every board of `targets`:
 /// they must administer the source and each target (GnuBoard5 KVE-2026-0795 checked only
 /// the source).
@@ -220,6 +233,20 @@ mod tests {
         assert!(may_read_secret(&author, &b, Some(5)));
         assert!(!may_read_secret(&stranger, &b, Some(5)));
         assert!(!may_read_secret(&Viewer::anonymous(), &b, None));
+        // A secret reply by 6 in a thread 5 began: 5 and 6 read it, 7 and guests do not.
+        assert!(may_read_secret_in_thread(&author, &b, Some(6), Some(5)));
+        assert!(may_read_secret_in_thread(&stranger, &b, Some(6), Some(5)));
+        let other = Viewer {
+            member_id: Some(7),
+            ..author.clone()
+        };
+        assert!(!may_read_secret_in_thread(&other, &b, Some(6), Some(5)));
+        assert!(!may_read_secret_in_thread(
+            &Viewer::anonymous(),
+            &b,
+            None,
+            None
+        ));
         assert!(may_edit(&author, &b, Some(5)));
         assert!(!may_edit(&stranger, &b, Some(5)));
         assert!(!may_edit(&Viewer::anonymous(), &b, None));

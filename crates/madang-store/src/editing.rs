@@ -256,7 +256,8 @@ impl Store {
     }
 
     /// Deletes a post softly: it disappears from the site and can be restored for
-    /// [`RESTORE_DAYS`] days.
+    /// [`RESTORE_DAYS`] days. A post with replies that are not deleted stays
+    /// ([`StoreError::Delete`]; `madang_core::replies::may_delete`).
     pub async fn delete_post(
         &self,
         post_id: i64,
@@ -270,6 +271,7 @@ impl Store {
         let target = format!("post:{post_id}");
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            madang_core::replies::may_delete(crate::replies::live_replies_in_tx!(tx, post_id))?;
             let row: Option<(i64, String, String)> = sqlx::query_as(
                 "UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL
                  RETURNING board_id, status, title",

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use madang_core::{Board, ListOrder, ListStyle, PostSummary};
 
-use crate::lists::{ListRow, list_columns, sort_key};
+use crate::lists::{ListRow, list_columns, sort_key, sort_path};
 use crate::posts::{VISIBLE, order_by};
 use crate::{Db, Result, Store, on_db};
 
@@ -20,6 +20,7 @@ struct LatestRow {
     row: ListRow,
     part: i64,
     sort_key: i64,
+    sort_path: String,
 }
 
 /// One board's two members of the compound SELECT: its pinned posts, then the others,
@@ -29,22 +30,24 @@ fn board_members(board: &Board, index: usize, postgres: bool) -> [String; 2] {
     let columns = list_columns(ListStyle::List, postgres, 0);
     let order = order_by(board.list_order);
     let key = sort_key(board.list_order);
+    let path = sort_path(board.list_order);
     // Parameters: $1 is the time, then a board id and a count per board.
     let visible = VISIBLE.replace("$2", "$1");
     let (id, count) = (2 + 2 * index, 3 + 2 * index);
     [true, false].map(|pinned| {
         let part = 2 * index + usize::from(!pinned);
         format!(
-            "SELECT * FROM (SELECT {columns}, CAST({part} AS BIGINT) AS part, {key} AS sort_key
+            "SELECT * FROM (SELECT {columns}, CAST({part} AS BIGINT) AS part, {key} AS sort_key,
+                 CAST({path} AS TEXT) AS sort_path
              FROM posts p WHERE p.board_id = ${id} AND {visible} AND p.pinned = {pinned}
              ORDER BY {order} LIMIT ${count}) part{part}"
         )
     })
 }
 
-/// A part's posts back in its board's order (sort key, then id).
-fn in_order(mut rows: Vec<(i64, PostSummary)>, order: ListOrder) -> Vec<PostSummary> {
-    rows.sort_by_key(|(key, post)| (*key, post.id));
+/// A part's posts back in its board's order (sort key, reply path, then id).
+fn in_order(mut rows: Vec<((i64, String), PostSummary)>, order: ListOrder) -> Vec<PostSummary> {
+    rows.sort_by(|(a, p), (b, q)| (a, p.id).cmp(&(b, q.id)));
     if order == ListOrder::DateDesc {
         rows.reverse();
     }
@@ -92,11 +95,11 @@ impl Store {
                 query.fetch_all(pool).await?
             });
         }
-        let mut parts: Vec<Vec<(i64, PostSummary)>> =
+        let mut parts: Vec<Vec<((i64, String), PostSummary)>> =
             (0..2 * shown.len()).map(|_| Vec::new()).collect();
         for r in rows {
             if let Some(part) = usize::try_from(r.part).ok().and_then(|p| parts.get_mut(p)) {
-                part.push((r.sort_key, PostSummary::from(r.row)));
+                part.push(((r.sort_key, r.sort_path), PostSummary::from(r.row)));
             }
         }
         let mut parts = parts.into_iter();

@@ -26,12 +26,14 @@ mod latest;
 mod lists;
 mod members;
 mod menu;
+mod neighbours;
 mod pages;
 mod posts;
 mod publishing;
 mod readers;
 mod redirects;
 mod registration;
+mod replies;
 mod resets;
 mod revisions;
 mod schedule;
@@ -52,8 +54,9 @@ pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewCo
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
+pub use neighbours::PostNeighbours;
 pub use pages::PageEntry;
-pub use posts::{BoardPage, PostNeighbours};
+pub use posts::BoardPage;
 pub use publishing::{DraftScope, MAX_UNPUBLISHED, Placement, PostOptions, Unpublished};
 pub use redirects::{Redirect, is_local_target};
 pub use registration::{Invitation, REGISTRATION_SETTING, RegisterRefusal, Registration};
@@ -79,6 +82,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     Translation(#[from] madang_core::translation::TranslationError),
+    #[error("{0}")]
+    Reply(#[from] madang_core::replies::ReplyRefusal),
+    #[error("{0}")]
+    Delete(#[from] madang_core::replies::DeleteRefusal),
     #[error("unsupported database address (use sqlite:… or postgres://…): {0}")]
     UnsupportedUrl(String),
     #[error("database: {0}")]

@@ -1,7 +1,9 @@
-//! The order of the menu's groups, and removing a group that holds nothing. Each change is
-//! one audited transaction that moves the site generation, so every node's menu follows.
+//! The order of the menu's groups and of each group's boards and pages, and removing a
+//! group that holds nothing. Each change is one audited transaction that moves the site
+//! generation, so every node's menu follows.
 
 use jiff::Timestamp;
+use madang_core::menu::{MenuKey, MenuSlot};
 
 use crate::audit::{Actor, audit};
 use crate::editing::ActorRef;
@@ -60,6 +62,95 @@ impl Store {
                 "group.move",
                 &target,
                 detail,
+                actor.ip
+            );
+            bump_generation!(tx);
+            tx.commit().await?;
+            true
+        });
+        Ok(moved)
+    }
+
+    /// Moves a board or a content page one place up (earlier) or down among the entries of
+    /// its menu group (`madang_core::menu`). The group's entries are numbered 1, 2, 3… in
+    /// their new order (every language row of a page alike). Returns `false`, changing
+    /// nothing, when the entry is already first (or last); an entry that is not in the
+    /// group is not found. Audited as `menu.move`.
+    pub async fn move_menu_entry(
+        &self,
+        group_id: i64,
+        key: &MenuKey,
+        up: bool,
+        actor: ActorRef<'_>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let who = Actor {
+            id: actor.id,
+            name: actor.name,
+        };
+        let moved = on_db!(self, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let boards: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, position FROM boards WHERE group_id = $1")
+                    .bind(group_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let pages: Vec<(String, i64, i64)> = sqlx::query_as(
+                "SELECT slug, MIN(position), MIN(id) FROM pages WHERE group_id = $1 GROUP BY slug",
+            )
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let slots: Vec<MenuSlot> = boards
+                .into_iter()
+                .map(|(id, position)| MenuSlot {
+                    key: MenuKey::Board(id),
+                    position,
+                    id,
+                })
+                .chain(pages.into_iter().map(|(slug, position, id)| MenuSlot {
+                    key: MenuKey::Page(slug),
+                    position,
+                    id,
+                }))
+                .collect();
+            if !slots.iter().any(|s| &s.key == key) {
+                return Err(StoreError::NotFound);
+            }
+            let Some(order) = madang_core::menu::moved(slots, key, up) else {
+                return Ok(false);
+            };
+            for (position, entry) in order.iter().enumerate() {
+                let position = position as i64 + 1;
+                match entry {
+                    MenuKey::Board(id) => {
+                        sqlx::query("UPDATE boards SET position = $1 WHERE id = $2")
+                            .bind(position)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    MenuKey::Page(slug) => {
+                        sqlx::query(
+                            "UPDATE pages SET position = $1 WHERE slug = $2 AND group_id = $3",
+                        )
+                        .bind(position)
+                        .bind(slug)
+                        .bind(group_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            let target = key.to_field();
+            let detail = format!("group:{group_id} {}", if up { "up" } else { "down" });
+            audit!(
+                tx,
+                now.as_second(),
+                who,
+                "menu.move",
+                &target,
+                &detail,
                 actor.ip
             );
             bump_generation!(tx);

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use madang_core::copy_line::Transfer;
 use madang_core::text::plain_text;
-use madang_core::{Board, ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
+use madang_core::{ListOrder, NewPost, Post, PostStatus, PostSummary, Provenance};
 
 use madang_core::publishing::PostState;
 
@@ -30,13 +30,6 @@ pub struct BoardPage {
     pub pages: u32,
 }
 
-/// The posts before and after one post, in the board's list order.
-#[derive(Debug, Clone, Default)]
-pub struct PostNeighbours {
-    pub previous: Option<(i64, String)>,
-    pub next: Option<(i64, String)>,
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct SummaryRow {
     id: i64,
@@ -50,6 +43,7 @@ pub(crate) struct SummaryRow {
     views: i64,
     attachment_count: i64,
     category: String,
+    reply_path: String,
 }
 
 impl From<SummaryRow> for PostSummary {
@@ -67,6 +61,7 @@ impl From<SummaryRow> for PostSummary {
             attachment_count: r.attachment_count,
             category: r.category,
             images: Default::default(),
+            reply_depth: madang_core::replies::depth(&r.reply_path) as u32,
         }
     }
 }
@@ -100,6 +95,8 @@ pub(crate) struct PostRow {
     pub(crate) updated_at: i64,
     pub(crate) translation_group: Option<i64>,
     pub(crate) category: String,
+    pub(crate) parent_id: Option<i64>,
+    pub(crate) reply_path: String,
 }
 
 impl From<PostRow> for Post {
@@ -129,6 +126,8 @@ impl From<PostRow> for Post {
                 .collect(),
             translation_group: r.translation_group,
             category: r.category,
+            parent_id: r.parent_id,
+            reply_path: r.reply_path,
         }
     }
 }
@@ -140,11 +139,11 @@ pub(crate) const SUMMARY_COLUMNS: &str = "p.id, p.board_id, p.title, \
     p.body_text, \
     p.author_name, p.published_at, p.pinned, p.secret, p.views, \
     (SELECT COUNT(*) FROM attachments a WHERE a.post_id = p.id) AS attachment_count, \
-    p.category";
+    p.category, COALESCE(p.reply_path, '') AS reply_path";
 
 pub(crate) const POST_COLUMNS: &str = "id, board_id, title, body_html, body_text, body_format, author_id, \
     author_name, lang, status, pinned, secret, views, links, created_at, published_at, updated_at, \
-    translation_group, category";
+    translation_group, category, parent_id, COALESCE(reply_path, '') AS reply_path";
 
 /// Rows a reader may see: published, not deleted, publication time reached.
 pub(crate) const VISIBLE: &str =
@@ -152,7 +151,8 @@ pub(crate) const VISIBLE: &str =
 
 pub(crate) fn order_by(order: ListOrder) -> &'static str {
     match order {
-        ListOrder::Thread => "p.thread_key ASC, p.id ASC",
+        // A thread depth-first (replies.rs), as GnuBoard5's `wr_num, wr_reply`.
+        ListOrder::Thread => "p.thread_key ASC, p.reply_path ASC, p.id ASC",
         ListOrder::DateAsc => "p.published_at ASC, p.id ASC",
         ListOrder::DateDesc => "p.published_at DESC, p.id DESC",
     }
@@ -220,7 +220,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], options, None, now)
+            .insert_posts(board_id, &[(new, files)], options, None, None, now)
             .await?;
         Ok(ids[0])
     }
@@ -252,7 +252,14 @@ impl Store {
         now: Timestamp,
     ) -> Result<i64> {
         let ids = self
-            .insert_posts(board_id, &[(new, files)], options, Some(source_id), now)
+            .insert_posts(
+                board_id,
+                &[(new, files)],
+                options,
+                Some(source_id),
+                None,
+                now,
+            )
             .await?;
         Ok(ids[0])
     }
@@ -268,20 +275,30 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let items: Vec<(&NewPost, &[crate::NewAttachment<'_>])> =
             posts.iter().map(|p| (p, &[][..])).collect();
-        self.insert_posts(board_id, &items, &PostOptions::default(), None, now)
+        self.insert_posts(board_id, &items, &PostOptions::default(), None, None, now)
             .await
     }
 
     /// Inserts posts in one transaction; with `translation_of`, each joins that post's
-    /// translation group.
-    async fn insert_posts(
+    /// translation group; with `reply_to`, each replies to that post (see
+    /// [`Store::write_reply`]).
+    pub(crate) async fn insert_posts(
         &self,
         board_id: i64,
         posts: &[(&NewPost, &[crate::NewAttachment<'_>])],
         options: &PostOptions,
         translation_of: Option<i64>,
+        reply_to: Option<i64>,
         now: Timestamp,
     ) -> Result<Vec<i64>> {
+        let lock = match self.db {
+            crate::Db::Postgres(_) => " FOR UPDATE",
+            crate::Db::Sqlite(_) => "",
+        };
+        let parent_sql = format!(
+            "SELECT thread_key, COALESCE(reply_path, '') AS reply_path, secret FROM posts p
+             WHERE p.id = $1 AND p.board_id = $3 AND {VISIBLE}{lock}"
+        );
         let mut prepared = Vec::with_capacity(posts.len());
         for (new, files) in posts {
             let (title, html, text) = check_new_post(new)?;
@@ -306,14 +323,42 @@ impl Store {
                     id: new.author_id,
                     name: &new.author_name,
                 };
+                // A reply's place in its parent's thread, chosen with the parent locked.
+                let (thread_key, reply_path, secret) = match reply_to {
+                    None => (None, String::new(), new.secret),
+                    Some(parent) => {
+                        let row: Option<(i64, String, bool)> = sqlx::query_as(&parent_sql)
+                            .bind(parent)
+                            .bind(now.as_second())
+                            .bind(board_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let (thread_key, parent_path, parent_secret) =
+                            row.ok_or(StoreError::NotFound)?;
+                        let taken: Vec<(Option<String>,)> = sqlx::query_as(
+                            "SELECT reply_path FROM posts WHERE board_id = $1 AND thread_key = $2",
+                        )
+                        .bind(board_id)
+                        .bind(thread_key)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let path = madang_core::replies::next_reply_path(
+                            &parent_path,
+                            taken.iter().filter_map(|(p,)| p.as_deref()),
+                        )?;
+                        let secret =
+                            madang_core::replies::reply_is_secret(parent_secret, new.secret);
+                        (Some(thread_key), path, secret)
+                    }
+                };
                 let (id,): (i64,) = sqlx::query_as(
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, links, created_at, published_at,
                         updated_at, search_title, search_body, search_version, category,
-                        body_format, body_source)
-                     VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
+                        body_format, body_source, parent_id, reply_path)
+                     VALUES ($1, COALESCE($20, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1)),
                         $2, $3, $4, $5, $6, $7, $16, $8, $9, $10, $11, $12, $11, $13, $14, $15, $17,
-                        $18, $19)
+                        $18, $19, $21, $22)
                      RETURNING id",
                 )
                 .bind(board_id)
@@ -324,7 +369,7 @@ impl Store {
                 .bind(&new.author_name)
                 .bind(&new.lang)
                 .bind(new.pinned)
-                .bind(new.secret)
+                .bind(secret)
                 .bind(links)
                 .bind(now.as_second())
                 .bind(new.published_at.as_second())
@@ -335,6 +380,9 @@ impl Store {
                 .bind(&options.category)
                 .bind(new.body.format().as_str())
                 .bind(new.body.source())
+                .bind(thread_key)
+                .bind(reply_to)
+                .bind(&reply_path)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(foreign_key_as_not_found)?;
@@ -377,7 +425,15 @@ impl Store {
                         crate::publishing::describe(state, new.published_at)
                     ),
                 };
-                audit!(tx, now.as_second(), actor, "post.create", &target, &detail);
+                match reply_to {
+                    None => {
+                        audit!(tx, now.as_second(), actor, "post.create", &target, &detail);
+                    }
+                    Some(parent) => {
+                        let detail = format!("post:{parent}: {detail}");
+                        audit!(tx, now.as_second(), actor, "post.reply", &target, &detail);
+                    }
+                }
                 if let Some(source) = translation_of {
                     crate::translations::link_in_tx!(tx, source, id);
                     let detail = format!("post:{source}");
@@ -424,66 +480,6 @@ impl Store {
                 .await?
         });
         Ok(row.map(Post::from))
-    }
-
-    /// The posts before and after `post` in the board's list order.
-    pub async fn neighbours(
-        &self,
-        board: &Board,
-        post: &Post,
-        now: Timestamp,
-    ) -> Result<PostNeighbours> {
-        // Position keys per order: (primary key value, id). "Previous" is earlier in the list.
-        let (key_column, key): (&str, i64) = match board.list_order {
-            ListOrder::Thread => ("p.thread_key", self.thread_key(post.id).await?),
-            ListOrder::DateAsc | ListOrder::DateDesc => {
-                ("p.published_at", post.published_at.as_second())
-            }
-        };
-        let ascending = !matches!(board.list_order, ListOrder::DateDesc);
-        let (before_cmp, before_dir, after_cmp, after_dir) = if ascending {
-            ("<", "DESC", ">", "ASC")
-        } else {
-            (">", "ASC", "<", "DESC")
-        };
-        let neighbour_sql = |cmp: &str, dir: &str| {
-            format!(
-                "SELECT p.id, p.title FROM posts p WHERE p.board_id = $1 AND {VISIBLE}
-                 AND p.pinned = FALSE AND ({key_column} {cmp} $3 OR ({key_column} = $3 AND p.id {cmp} $4))
-                 ORDER BY {key_column} {dir}, p.id {dir} LIMIT 1"
-            )
-        };
-        let previous_sql = neighbour_sql(before_cmp, before_dir);
-        let next_sql = neighbour_sql(after_cmp, after_dir);
-        type Neighbour = Option<(i64, String)>;
-        let (previous, next): (Neighbour, Neighbour) = on_db!(self, |pool| {
-            let previous = sqlx::query_as(&previous_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .bind(key)
-                .bind(post.id)
-                .fetch_optional(pool)
-                .await?;
-            let next = sqlx::query_as(&next_sql)
-                .bind(board.id)
-                .bind(now.as_second())
-                .bind(key)
-                .bind(post.id)
-                .fetch_optional(pool)
-                .await?;
-            (previous, next)
-        });
-        Ok(PostNeighbours { previous, next })
-    }
-
-    async fn thread_key(&self, post_id: i64) -> Result<i64> {
-        let (key,): (i64,) = on_db!(self, |pool| {
-            sqlx::query_as("SELECT thread_key FROM posts WHERE id = $1")
-                .bind(post_id)
-                .fetch_one(pool)
-                .await?
-        });
-        Ok(key)
     }
 
     /// Counts one view of a post.

@@ -112,7 +112,8 @@ macro_rules! place_in_tx {
         .await?;
         let (board_id, status, published_at, old_category, title) =
             row.ok_or($crate::StoreError::NotFound)?;
-        let old_status = madang_core::PostStatus::parse(&status).unwrap_or(madang_core::PostStatus::Draft);
+        let old_status =
+            madang_core::PostStatus::parse(&status).unwrap_or(madang_core::PostStatus::Draft);
         let old_at = $crate::ts(published_at);
         let mut changed = false;
         if let Some(p) = publishing
@@ -121,29 +122,44 @@ macro_rules! place_in_tx {
             changed = true;
             let before = madang_core::publishing::PostState::of(old_status, old_at, now);
             let after = p.state(now);
-            let out_of_draft =
-                old_status == madang_core::PostStatus::Draft
-                    && p.status == madang_core::PostStatus::Published;
+            let out_of_draft = old_status == madang_core::PostStatus::Draft
+                && p.status == madang_core::PostStatus::Published;
             // `updated_at` = now: the scheduler announces only posts changed before their
             // time, so a post published now is announced here, once.
-            let thread = if out_of_draft {
-                ", thread_key = (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $5)"
-            } else {
-                ""
-            };
-            let sql = format!(
-                "UPDATE posts SET status = $1, published_at = $2, updated_at = $3{thread}
-                 WHERE id = $4"
-            );
-            let mut update = sqlx::query(&sql)
-                .bind(p.status.as_str())
-                .bind(p.published_at.as_second())
-                .bind(now.as_second())
-                .bind(post_id);
+            // A thread's first post becomes the newest thread, its replies with it; a
+            // reply keeps its place in its thread.
             if out_of_draft {
-                update = update.bind(board_id);
+                let (thread_key, path): (i64, Option<String>) =
+                    sqlx::query_as("SELECT thread_key, reply_path FROM posts WHERE id = $1")
+                        .bind(post_id)
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                if path.as_deref().unwrap_or("").is_empty() {
+                    let (newest,): (i64,) = sqlx::query_as(
+                        "SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1",
+                    )
+                    .bind(board_id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                    sqlx::query(
+                        "UPDATE posts SET thread_key = $1 WHERE board_id = $2 AND thread_key = $3",
+                    )
+                    .bind(newest)
+                    .bind(board_id)
+                    .bind(thread_key)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
             }
-            update.execute(&mut *$tx).await?;
+            sqlx::query(
+                "UPDATE posts SET status = $1, published_at = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(p.status.as_str())
+            .bind(p.published_at.as_second())
+            .bind(now.as_second())
+            .bind(post_id)
+            .execute(&mut *$tx)
+            .await?;
             let delta: i64 = match (old_status, p.status) {
                 (madang_core::PostStatus::Draft, madang_core::PostStatus::Published) => 1,
                 (madang_core::PostStatus::Published, madang_core::PostStatus::Draft) => -1,

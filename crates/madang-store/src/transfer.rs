@@ -54,6 +54,13 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(StoreError::NotFound)?;
+            // A move deletes the source: not while replies answer it.
+            if req.transfer == Transfer::Move {
+                madang_core::replies::may_delete(crate::replies::live_replies_in_tx!(
+                    tx,
+                    req.post_id
+                ))?;
+            }
             let (source_slug,): (String,) = sqlx::query_as("SELECT slug FROM boards WHERE id = $1")
                 .bind(source.board_id)
                 .fetch_one(&mut *tx)
@@ -116,10 +123,10 @@ impl Store {
                     "INSERT INTO posts (board_id, thread_key, title, body_html, body_text, author_id,
                         author_name, lang, status, pinned, secret, views, links, created_at,
                         published_at, updated_at, search_title, search_body, search_version, category,
-                        body_format, body_source)
+                        body_format, body_source, reply_path)
                      VALUES ($1, (SELECT COALESCE(MIN(thread_key), 0) - 1 FROM posts WHERE board_id = $1),
                         $2, $3, $4, $5, $6, $7, $8, FALSE, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20)
+                        $18, $19, $20, '')
                      RETURNING id",
                 )
                 .bind(target_board_id)

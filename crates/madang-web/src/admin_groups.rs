@@ -1,6 +1,7 @@
-//! The admin page of a menu group: its default title and its title in each UI language;
-//! the menu's order of groups and removing an empty group, from the dashboard. Super
-//! administrators only; each change is one audited store call.
+//! The admin page of a menu group: its default title and its title in each UI language, and
+//! the order of its boards and content pages in the menu; the menu's order of groups and
+//! removing an empty group, from the dashboard. Super administrators only; each change is
+//! one audited store call.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -8,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Router, routing::get};
 use madang_core::Group;
+use madang_core::menu::{MenuKey, MenuSlot};
 use madang_core::titles::TitlesByLang;
 use madang_store::{GroupSettings, StoreError};
 use minijinja::context;
@@ -26,6 +28,61 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/admin/groups/{id}", get(form).post(save))
         .route("/admin/groups/{id}/move", axum::routing::post(move_group))
         .route("/admin/groups/{id}/delete", axum::routing::post(delete))
+        .route(
+            "/admin/groups/{id}/entries/move",
+            axum::routing::post(move_entry),
+        )
+}
+
+/// The group's boards and pages in menu order, as the form lists them: each with its form
+/// value (`madang_core::menu::MenuKey`), its title in the page's language and its kind.
+async fn entries(state: &AppState, group_id: i64, lang: Lang) -> Vec<minijinja::Value> {
+    let shell = state.shell().await;
+    let mut slots = Vec::new();
+    let mut titles: Vec<(MenuKey, String, &'static str)> = Vec::new();
+    for board in shell.boards.iter().filter(|b| b.group_id == Some(group_id)) {
+        let key = MenuKey::Board(board.id);
+        slots.push(MenuSlot {
+            key: key.clone(),
+            position: board.position,
+            id: board.id,
+        });
+        titles.push((
+            key,
+            shell.board_title(board, lang).to_owned(),
+            "admin-menu-board",
+        ));
+    }
+    let pages: Vec<&madang_store::PageEntry> = shell
+        .pages
+        .iter()
+        .filter(|p| p.group_id == Some(group_id))
+        .collect();
+    let mut slugs: Vec<&str> = pages.iter().map(|p| p.slug.as_str()).collect();
+    slugs.sort_unstable();
+    slugs.dedup();
+    for slug in slugs {
+        let rows: Vec<&&madang_store::PageEntry> =
+            pages.iter().filter(|p| p.slug == slug).collect();
+        let ids: Vec<(String, i64)> = rows.iter().map(|p| (p.lang.clone(), p.id)).collect();
+        let shown = madang_core::page::pick_page_row(&ids, lang.code())
+            .and_then(|id| rows.iter().find(|p| p.id == id))
+            .map_or(slug, |p| p.title.as_str());
+        let key = MenuKey::Page(slug.to_owned());
+        slots.push(MenuSlot {
+            key: key.clone(),
+            position: rows.iter().map(|p| p.position).min().unwrap_or(0),
+            id: rows.iter().map(|p| p.id).min().unwrap_or(0),
+        });
+        titles.push((key, shown.to_owned(), "admin-menu-page"));
+    }
+    madang_core::menu::in_order(slots)
+        .into_iter()
+        .filter_map(|key| {
+            let (_, title, kind) = titles.iter().find(|(k, _, _)| *k == key)?;
+            Some(context! { field => key.to_field(), title => title, kind => kind })
+        })
+        .collect()
 }
 
 async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
@@ -59,6 +116,7 @@ async fn render(
             csrf => session.csrf_token.clone(),
             group => context! { id => group.id, slug => group.slug.clone(), heading => group.title.clone(), title => title },
             title_fields => title_fields(titles),
+            entries => entries(state, group.id, lang).await,
             error => error.map(|k| i18n::text(lang, k)),
         },
     )?;
@@ -183,6 +241,41 @@ async fn move_group(
         .move_group(group.id, up, actor, jiff::Timestamp::now())
         .await?;
     Ok(Redirect::to(&format!("{}/admin#groups-heading", lang.prefix())).into_response())
+}
+
+/// POST /admin/groups/{id}/entries/move with `entry=board:ID|page:ADDRESS` and
+/// `dir=up|down`: the board or page one place earlier or later among the group's entries
+/// (the first stays first); back to the group's page.
+async fn move_entry(
+    State(state): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    Extension(current): Extension<CurrentSession>,
+    ClientAddr(addr): ClientAddr,
+    PathParts(id): PathParts<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let fields = form_fields(&body);
+    let session = super_admin(&current, Some(trimmed(&fields, "csrf")))?;
+    let group = group_or_404(&state, &id).await?;
+    let up = match trimmed(&fields, "dir") {
+        "up" => true,
+        "down" => false,
+        _ => return Err(AppError::BadRequest("admin-error-move")),
+    };
+    let key = MenuKey::from_field(trimmed(&fields, "entry"))
+        .ok_or(AppError::BadRequest("admin-error-move"))?;
+    let ip = client_ip(addr);
+    let actor = crate::auth::actor(session, &ip);
+    state
+        .store()
+        .move_menu_entry(group.id, &key, up, actor, jiff::Timestamp::now())
+        .await?;
+    Ok(Redirect::to(&format!(
+        "{}/admin/groups/{}#entries-heading",
+        lang.prefix(),
+        group.id
+    ))
+    .into_response())
 }
 
 /// POST /admin/groups/{id}/delete: removes a group that holds no board or page; one that

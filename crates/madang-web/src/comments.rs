@@ -4,7 +4,7 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use madang_core::permission::{BoardAction, administers, may, may_read_secret};
+use madang_core::permission::{BoardAction, administers, may};
 use madang_store::{CommentRefusal, NewComment};
 
 use crate::AppState;
@@ -49,7 +49,7 @@ pub(crate) async fn create(
         .ok_or(AppError::NotFound)?;
     if !may(&viewer, &board, BoardAction::Comment)
         || !may(&viewer, &board, BoardAction::Read)
-        || (post.secret && !may_read_secret(&viewer, &board, post.author_id))
+        || !crate::replies::may_read_post(&state, &viewer, &board, &post).await?
     {
         return Err(AppError::Forbidden);
     }

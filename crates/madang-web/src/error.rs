@@ -12,6 +12,9 @@ pub enum AppError {
     /// Malformed input; the text (a locale key) says what was wrong.
     BadRequest(&'static str),
     Forbidden,
+    /// Allowed, but the site's rules refuse it as things stand (a reply past the thread
+    /// limits, deleting a post that has replies); the text (a locale key) says why.
+    Refused(&'static str),
     /// The address is longer than the site accepts.
     TooLong,
     /// The server's disk is full: nothing was saved; the operator must make room.
@@ -27,6 +30,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::TooLong => StatusCode::URI_TOO_LONG,
             AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -38,6 +42,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
+            StoreError::Reply(refusal) => AppError::Refused(refusal.message_key()),
+            StoreError::Delete(refusal) => AppError::Refused(refusal.message_key()),
             full if full.is_storage_full() => AppError::StorageFull,
             other => AppError::Internal(other.to_string()),
         }

@@ -25,17 +25,34 @@ where
     }
 }
 
-/// The client's address as the server saw it (absent in in-process tests). Never fails.
+/// The client's address (absent in in-process tests): the connection's peer, or behind a
+/// trusted reverse proxy the address its `X-Forwarded-For` names
+/// (`madang_core::proxy`). Every rate limit and audit line takes it from here. Never fails.
 pub(crate) struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<crate::AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
         let addr = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
+        let proxies = &state.config().trusted_proxies;
+        let addr = match addr {
+            Some(peer) if !proxies.is_empty() => {
+                let forwarded = parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok());
+                Some(proxies.client_address(peer, forwarded))
+            }
+            other => other,
+        };
         Ok(ClientAddr(addr))
     }
 }

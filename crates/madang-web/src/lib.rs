@@ -40,6 +40,7 @@ mod pages;
 mod post_form;
 mod public;
 mod register;
+mod replies;
 mod reset;
 mod revisions;
 mod search;
@@ -82,6 +83,10 @@ pub struct SiteConfig {
     /// written to the log (and invitations shown to the administrator) instead. Links in
     /// mail are built from `base_url` only, never from a request's `Host`.
     pub mailer: madang_mail::Mailer,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits and the audit
+    /// log then see the visitor, not the proxy); nobody by default, and the header is then
+    /// ignored. See `madang_core::proxy`.
+    pub trusted_proxies: madang_core::proxy::TrustedProxies,
 }
 
 impl Default for SiteConfig {
@@ -95,6 +100,7 @@ impl Default for SiteConfig {
             page_cache: true,
             default_language: Language::default(),
             mailer: madang_mail::Mailer::none(),
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -279,6 +285,12 @@ pub fn app(state: AppState) -> Router {
             post(revisions::restore),
         )
         .route("/b/{slug}/{post}/publish", post(drafts::publish))
+        // Replies (replies.rs). A static segment: axum matches it before the staff
+        // actions' catch-all below, for POST as for GET.
+        .route(
+            "/b/{slug}/{post}/reply",
+            get(replies::form).post(replies::submit),
+        )
         .route("/b/{slug}/{post}/{action}", post(staff::post_action))
         .route("/drafts", get(drafts::list))
         .route("/admin/audit", get(audit_log::audit_log))

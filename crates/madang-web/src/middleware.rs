@@ -196,6 +196,7 @@ pub(crate) async fn render_error_pages(
             ("error-bad-request-title", "error-bad-request-body", *detail)
         }
         AppError::Forbidden => ("error-forbidden-title", "error-forbidden-body", ""),
+        AppError::Refused(detail) => ("error-refused-title", "error-refused-body", *detail),
         AppError::TooLong => ("error-too-long-title", "error-too-long-body", ""),
         AppError::StorageFull => ("error-full-title", "error-full-body", ""),
         AppError::Internal(_) => ("error-internal-title", "error-internal-body", ""),

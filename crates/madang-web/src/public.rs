@@ -209,12 +209,18 @@ pub(crate) async fn post(
             .map(|(post, revisions)| (post, revisions, true))
             .ok_or(AppError::NotFound)?,
     };
-    if post.secret
-        && !viewer.is_super_admin
-        && viewer.member_id.is_none_or(|id| Some(id) != post.author_id)
-    {
+    if !crate::replies::may_read_post(&state, &viewer, &board, &post).await? {
         return Err(AppError::Forbidden);
     }
+    // A reply links to the post it answers, while readers can see that post.
+    let in_reply_to = match post.parent_id {
+        Some(parent) => state
+            .store()
+            .post(board.id, parent, now)
+            .await?
+            .map(|p| context! { title => p.title, href => format!("{}/b/{}/{}", lang.prefix(), board.slug, p.id) }),
+        None => None,
+    };
     let files = state.store().attachments(post.id).await?;
     let attachments: Vec<AttachmentView> = files.iter().map(AttachmentView::from).collect();
     let translations =
@@ -293,6 +299,9 @@ pub(crate) async fn post(
                 category => post.category,
             },
             unpublished => unpublished,
+            in_reply_to => in_reply_to,
+            // A draft or scheduled post is answered once it is out.
+            reply_href => current.session.as_ref().filter(|_| !hidden && may(&viewer, &board, BoardAction::Reply)).map(|_| format!("{}/b/{}/{}/reply", lang.prefix(), board.slug, post_id)),
             staff => current.session.as_ref().filter(|_| may_edit_post || administers(&viewer, &board)).map(|s| context! {
                 edit => may_edit_post,
                 revisions => revision_count,
@@ -348,7 +357,7 @@ pub(crate) async fn download(
             .map(|(post, _)| post)
             .ok_or(AppError::NotFound)?,
     };
-    if post.secret && !may_read_secret(&viewer, &board, post.author_id) {
+    if !crate::replies::may_read_post(&state, &viewer, &board, &post).await? {
         return Err(AppError::Forbidden);
     }
     let attachment = state

@@ -28,14 +28,14 @@ use crate::views::SiteView;
 /// under it.
 pub const MAX_UPLOAD_BYTES: usize = madang_core::uploads::MAX_REQUEST_BYTES;
 
-type Ip = crate::extract::ClientAddr;
+pub(crate) type Ip = crate::extract::ClientAddr;
 
-fn ip_of(connect: &Ip) -> String {
+pub(crate) fn ip_of(connect: &Ip) -> String {
     client_ip(connect.0)
 }
 
 /// Whether the form's files, sent with it or dropped into its editor, may be attached.
-fn uploads_allowed(
+pub(crate) fn uploads_allowed(
     viewer: &madang_core::permission::Viewer,
     board: &Board,
     form: &PostForm,
@@ -50,7 +50,7 @@ pub(crate) async fn board_or_404(state: &AppState, slug: &str) -> Result<Board, 
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn write_page(
+pub(crate) async fn write_page(
     state: &AppState,
     lang: Lang,
     current: &CurrentSession,
@@ -71,10 +71,14 @@ async fn write_page(
             .map(|source| crate::translations::source_view(lang, &source)),
         _ => None,
     };
-    let action = match post_id {
-        Some(id) => format!("{}/b/{}/{}/edit", lang.prefix(), board.slug, id),
-        None => format!("{}/b/{}/write", lang.prefix(), board.slug),
+    let action = match (post_id, &form.reply_to) {
+        (Some(id), _) => format!("{}/b/{}/{}/edit", lang.prefix(), board.slug, id),
+        (None, Some((parent, _))) => format!("{}/b/{}/{}/reply", lang.prefix(), board.slug, parent),
+        (None, None) => format!("{}/b/{}/write", lang.prefix(), board.slug),
     };
+    let reply_to = form.reply_to.as_ref().filter(|_| post_id.is_none()).map(|(id, title)| {
+        context! { title => title, href => format!("{}/b/{}/{}", lang.prefix(), board.slug, id) }
+    });
     let html = state.theme().render(
         "write.html",
         context! {
@@ -83,13 +87,18 @@ async fn write_page(
             board => crate::views::BoardView::new(state, board, lang).await,
             current_board => board.slug.clone(),
             action => action, editing => post_id.is_some(), post_id => post_id,
+            heading => match (post_id, &reply_to) {
+                (Some(_), _) => "edit-title",
+                (None, Some(_)) => "reply-title",
+                (None, None) => "write-title",
+            },
             csrf => current.session.as_ref().map(|s| s.csrf_token.clone()),
             title => form.title, body => form.body,
             format => crate::post_form::shown_format(form),
             editor_upload => crate::editor_uploads::editor_view(lang, board, post_id, &form.batch),
             editor_messages => crate::editor_uploads::messages(lang),
             secret => form.secret, pinned => form.pinned, links => form.links,
-            translation_of => translation_of,
+            translation_of => translation_of, reply_to => reply_to,
             writing => crate::drafts::form_view(state, board, form),
             may_pin => administers(&viewer, board),
             may_upload => may(&viewer, board, BoardAction::Upload),

@@ -44,6 +44,9 @@ pub(crate) struct PostForm {
     pub links: String,
     /// The post this one translates (a new post written with `?translation_of=`).
     pub translation_of: Option<i64>,
+    /// The post this one replies to, its id and title (not a form field: the reply form's
+    /// address names it, see `replies`).
+    pub reply_to: Option<(i64, String)>,
     /// "Publish at" as typed (`datetime-local`), the button used (`intent`) and the
     /// category chosen; `madang_core::publishing` and `::categories` judge them.
     pub publish_at: String,

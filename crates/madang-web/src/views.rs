@@ -134,7 +134,9 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
         };
         items.push((page.position, 1, page.id, view));
     }
-    items.sort_by_key(|(position, kind, id, _)| (*position, *kind, *id));
+    items.sort_by_key(|(position, kind, id, _)| {
+        madang_core::menu::sort_key(*position, *kind == 1, *id)
+    });
     items.into_iter().map(|(_, _, _, view)| view).collect()
 }
 
@@ -185,6 +187,9 @@ pub(crate) struct PostItemView {
     pub category_href: Option<Value>,
     /// The gallery card's picture, an address on this site; `None` shows the placeholder.
     pub thumbnail: Option<Value>,
+    /// How deep a reply sits in its thread (0 for a thread's first post), for the list's
+    /// indentation and "Reply" marker; capped where the indentation stops growing.
+    pub reply_depth: u32,
 }
 
 /// The fields a template can read from a [`PostItemView`], in the order `enumerate` lists them.
@@ -204,6 +209,7 @@ const POST_ITEM_FIELDS: &[&str] = &[
     "category",
     "category_href",
     "thumbnail",
+    "reply_depth",
 ];
 
 impl Object for PostItemView {
@@ -224,6 +230,7 @@ impl Object for PostItemView {
             "category" => self.category.clone(),
             "category_href" => self.category_href.clone().unwrap_or(Value::from(())),
             "thumbnail" => self.thumbnail.clone().unwrap_or(Value::from(())),
+            "reply_depth" => Value::from(self.reply_depth),
             _ => return None,
         })
     }
@@ -257,6 +264,7 @@ impl PostItemView {
             category: Value::from(post.category.as_str()),
             category_href: category_href(lang, board, &post.category).map(Value::from),
             thumbnail: None,
+            reply_depth: post.reply_depth.min(5),
         }
     }
 

@@ -59,6 +59,8 @@ pub struct ServeArgs {
     pub metrics_listen: Option<String>,
     /// The UI language whose pages are unprefixed.
     pub default_language: Language,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, separated by commas or spaces.
+    pub trusted_proxies: Option<String>,
 }
 
 /// `madang.toml` in the data folder. Every key is optional.
@@ -88,6 +90,9 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     /// The sender of the site's mail: `Name <address>` or an address.
     pub smtp_from: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: addresses and networks,
+    /// like `["127.0.0.1", "10.0.0.0/8"]`. Unset: nobody (the header is ignored).
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// The resolved configuration.
@@ -108,6 +113,8 @@ pub struct Config {
     pub default_language: Language,
     /// Outgoing mail: SMTP when `smtp_url` is set, else none (links go to the log).
     pub mailer: madang_mail::Mailer,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (only `serve` sets it).
+    pub trusted_proxies: madang_core::proxy::TrustedProxies,
 }
 
 /// The default data folder, relative to where madang runs.
@@ -132,6 +139,7 @@ impl Config {
             listen,
             metrics_listen,
             default_language,
+            trusted_proxies,
         } = serve;
         let data_dir = args
             .data_dir
@@ -202,6 +210,15 @@ impl Config {
             env_or("MADANG_SMTP_FROM", file.smtp_from),
             base_url.as_deref(),
         )?;
+        // The flag or environment beats the file; a list that cannot be read stops `serve`
+        // rather than trusting the wrong hosts (or nobody, silently).
+        let trusted_proxies = match trusted_proxies {
+            Some(list) => madang_core::proxy::TrustedProxies::parse(&list),
+            None => madang_core::proxy::TrustedProxies::parse(
+                &file.trusted_proxies.unwrap_or_default().join(","),
+            ),
+        }
+        .map_err(|e| anyhow::anyhow!("trusted proxies (MADANG_TRUSTED_PROXIES): {e}"))?;
         // MADANG_PAGE_CACHE=off overrides the file, for benchmarks.
         let page_cache = match std::env::var("MADANG_PAGE_CACHE").ok().as_deref() {
             Some("off" | "false" | "0") => false,
@@ -210,6 +227,7 @@ impl Config {
         };
         Ok(Config {
             mailer,
+            trusted_proxies,
             page_cache,
             default_language,
             storage,
@@ -258,6 +276,7 @@ impl Config {
             page_cache: self.page_cache,
             default_language: self.default_language,
             mailer: self.mailer.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
         }
     }
 }
@@ -367,6 +386,43 @@ mod tests {
             storage: Some("ftp://files".into()),
         };
         assert!(Config::resolve(&bad_storage, None).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn trusted_proxies_from_the_flag_or_the_file() {
+        let dir = temp_dir("proxies");
+        let args = SiteArgs {
+            data_dir: Some(dir.clone()),
+            database_url: None,
+            storage: None,
+        };
+        let serve = |list: Option<&str>| {
+            Config::resolve_serve(
+                &args,
+                ServeArgs {
+                    trusted_proxies: list.map(str::to_owned),
+                    ..ServeArgs::default()
+                },
+            )
+        };
+        let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+        // Nobody by default.
+        assert!(serve(None).unwrap().trusted_proxies.is_empty());
+        std::fs::write(
+            dir.join("madang.toml"),
+            "trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
+        let from_file = serve(None).unwrap().trusted_proxies;
+        assert!(from_file.trusts(ip("10.1.2.3")) && from_file.trusts(ip("127.0.0.1")));
+        // The flag (or MADANG_TRUSTED_PROXIES) beats the file.
+        let from_flag = serve(Some("192.168.0.1")).unwrap().trusted_proxies;
+        assert!(from_flag.trusts(ip("192.168.0.1")) && !from_flag.trusts(ip("10.1.2.3")));
+        let wrong = serve(Some("10.0.0.0/40")).unwrap_err().to_string();
+        assert!(wrong.contains("10.0.0.0/40"), "{wrong}");
+        std::fs::write(dir.join("madang.toml"), "trusted_proxies = [\"nginx\"]\n").unwrap();
+        assert!(serve(None).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -40,6 +40,11 @@ enum Command {
         /// (English under /en/). Every node of a site must use the same.
         #[arg(long, env = "MADANG_DEFAULT_LANGUAGE", value_enum, default_value_t)]
         default_language: DefaultLanguage,
+        /// Reverse proxies (addresses or networks, separated by commas) whose
+        /// X-Forwarded-For names the visitor, for rate limits and the audit log; e.g.
+        /// `127.0.0.1` behind nginx on the same machine. Default: nobody.
+        #[arg(long, env = "MADANG_TRUSTED_PROXIES")]
+        trusted_proxies: Option<String>,
     },
     /// List problems in the site's data without changing anything: schema version, database
     /// consistency, files the posts refer to that storage lacks.
@@ -147,11 +152,13 @@ async fn main() -> Result<()> {
             demo,
             metrics_listen,
             default_language,
+            trusted_proxies,
         } => {
             let serve_args = ServeArgs {
                 listen,
                 metrics_listen,
                 default_language: default_language.into(),
+                trusted_proxies,
             };
             serve(&cli.site, serve_args, demo).await
         }

@@ -443,6 +443,35 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         .unwrap();
     let markdown = format!("/b/advocacy/{markdown}");
 
+    // A reply and a reply to it on the newest-thread-first board: its list shows them
+    // indented under their post, and the reply's page links to the post it answers.
+    let news = site
+        .store()
+        .board("bbs_active_news")
+        .await
+        .unwrap()
+        .unwrap();
+    let answered = common::post_links(
+        &site.get("/b/bbs_active_news").await.text(),
+        "bbs_active_news",
+    )[0];
+    let mut parent = answered;
+    for title in ["Re: the statement", "Re: Re: the statement"] {
+        parent = site
+            .store()
+            .write_reply(
+                news.id,
+                parent,
+                &unpublished(title, now),
+                &madang_store::PostOptions::default(),
+                &[],
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    let reply = format!("/b/bbs_active_news/{parent}");
+
     let public = [
         ("home", "/".to_owned()),
         (
@@ -460,6 +489,7 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("board-gallery", "/b/photos".to_owned()),
         ("post-attachment", with_file.clone()),
         ("post-markdown", markdown.clone()),
+        ("post-reply", reply.clone()),
         ("post-comments", with_comments.clone()),
         ("search-results", "/search?q=North+Korea".to_owned()),
         ("search-no-results", "/search?q=xylophone".to_owned()),
@@ -493,6 +523,8 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("post-scheduled", extra[2].clone()),
         ("edit-scheduled", format!("{}/edit", extra[2])),
         ("edit-markdown", format!("{markdown}/edit")),
+        ("reply-form", format!("/b/bbs_active_news/{answered}/reply")),
+        ("post-reply-staff", reply),
     ];
     let mut pages = Vec::new();
     for (lang, prefix) in [("en", ""), ("ko", "/ko")] {
