@@ -277,6 +277,8 @@ async fn secret_posts_get_secret_replies_for_the_threads_author() {
         form.contains("name=\"secret\" value=\"1\" checked"),
         "{form}"
     );
+    // A reply stays in its thread: even an administrator gets no "pin" box for it.
+    assert!(!form.contains("name=\"pinned\""));
     let answer = reply(&site, &boss, question, "Re: Private question").await;
     assert_eq!(answer.status, 303, "{}", answer.text());
     let answer = redirected_post(&answer, "qa");
