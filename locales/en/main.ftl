@@ -510,6 +510,7 @@ reply-to-note = Replying to:
 reply-error-too-deep = replies go at most 10 levels deep, and this thread is that deep here
 reply-error-too-many = a post can have at most 26 replies, and this one has them all
 delete-error-has-replies = this post has replies; delete the replies first
+restore-error-parent-deleted = the post it replies to is deleted; restore that post first
 error-refused-title = This cannot be done
 error-refused-body = The site's rules do not allow it: { $detail }. Nothing was changed.
 

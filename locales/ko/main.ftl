@@ -497,6 +497,7 @@ reply-to-note = 답변할 글:
 reply-error-too-deep = 답변은 10단계까지만 달 수 있는데, 이 글이 이미 그 깊이에 있습니다
 reply-error-too-many = 한 글에는 답변을 26개까지만 달 수 있는데, 이 글에는 이미 모두 달려 있습니다
 delete-error-has-replies = 이 글에 답변이 있습니다. 답변을 먼저 삭제해 주세요
+restore-error-parent-deleted = 이 글이 답변한 원글이 삭제되어 있습니다. 원글을 먼저 복원해 주세요
 error-refused-title = 할 수 없는 일입니다
 error-refused-body = 사이트 규칙상 허용되지 않습니다: { $detail }. 아무것도 바뀌지 않았습니다.
 

@@ -115,6 +115,33 @@ pub fn may_delete(live_replies: u64) -> Result<(), DeleteRefusal> {
     }
 }
 
+/// Why a deleted post cannot be restored.
+#[derive(Debug, Clone, Copy, Error, PartialEq, Eq)]
+pub enum RestoreRefusal {
+    #[error("the post it replies to is deleted; restore that post first")]
+    ParentDeleted,
+}
+
+impl RestoreRefusal {
+    /// The locale key of the message the member of staff sees.
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            RestoreRefusal::ParentDeleted => "restore-error-parent-deleted",
+        }
+    }
+}
+
+/// Whether a deleted reply may come back: only while the post it answers is there, so a
+/// thread never shows an answer under nothing. (A reply's parent cannot be deleted while
+/// the reply lives, but a reply deleted first and its parent after can be restored in
+/// either order.)
+pub fn may_restore(parent_deleted: bool) -> Result<(), RestoreRefusal> {
+    match parent_deleted {
+        false => Ok(()),
+        true => Err(RestoreRefusal::ParentDeleted),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +219,16 @@ mod tests {
         assert_eq!(reply_title("Re:", "Appeal"), "Re: Appeal");
         assert_eq!(reply_title("Re:", "Re: Appeal"), "Re: Appeal");
         assert_eq!(reply_title("답변:", " 성명 "), "답변: 성명");
+    }
+
+    #[test]
+    fn replies_come_back_after_their_parent() {
+        assert_eq!(may_restore(false), Ok(()));
+        assert_eq!(may_restore(true), Err(RestoreRefusal::ParentDeleted));
+        assert_eq!(
+            RestoreRefusal::ParentDeleted.message_key(),
+            "restore-error-parent-deleted"
+        );
     }
 
     #[test]

@@ -305,7 +305,9 @@ impl Store {
         Ok(())
     }
 
-    /// Restores a softly deleted post, if it was deleted less than [`RESTORE_DAYS`] ago.
+    /// Restores a softly deleted post, if it was deleted less than [`RESTORE_DAYS`] ago and,
+    /// for a reply, the post it answers is not deleted ([`StoreError::Restore`];
+    /// `madang_core::replies::may_restore`).
     pub async fn restore_post(
         &self,
         post_id: i64,
@@ -320,6 +322,14 @@ impl Store {
         let oldest = now.as_second() - RESTORE_DAYS * 24 * 3600;
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            let parent: Option<(Option<i64>,)> = sqlx::query_as(
+                "SELECT p.deleted_at FROM posts r JOIN posts p ON p.id = r.parent_id
+                 WHERE r.id = $1",
+            )
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            madang_core::replies::may_restore(parent.is_some_and(|(at,)| at.is_some()))?;
             let row: Option<(i64, String, String)> = sqlx::query_as(
                 "UPDATE posts SET deleted_at = NULL WHERE id = $1 AND deleted_at IS NOT NULL AND deleted_at >= $2
                  RETURNING board_id, status, title",

@@ -86,6 +86,8 @@ pub enum StoreError {
     Reply(#[from] madang_core::replies::ReplyRefusal),
     #[error("{0}")]
     Delete(#[from] madang_core::replies::DeleteRefusal),
+    #[error("{0}")]
+    Restore(#[from] madang_core::replies::RestoreRefusal),
     #[error("unsupported database address (use sqlite:… or postgres://…): {0}")]
     UnsupportedUrl(String),
     #[error("database: {0}")]

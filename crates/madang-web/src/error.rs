@@ -44,6 +44,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Reply(refusal) => AppError::Refused(refusal.message_key()),
             StoreError::Delete(refusal) => AppError::Refused(refusal.message_key()),
+            StoreError::Restore(refusal) => AppError::Refused(refusal.message_key()),
             full if full.is_storage_full() => AppError::StorageFull,
             other => AppError::Internal(other.to_string()),
         }

@@ -9,7 +9,7 @@
 use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use madang_core::permission::{BoardAction, Viewer, administers, may, may_read_secret_in_thread};
+use madang_core::permission::{BoardAction, Viewer, may, may_read_secret_in_thread};
 use madang_core::{Board, NewPost, Post};
 use madang_store::PostOptions;
 
@@ -178,7 +178,8 @@ pub(crate) async fn submit(
         author_id: Some(session.member.id),
         author_name: session.member.nickname.clone(),
         lang: Some(lang.code().to_owned()),
-        pinned: form.pinned && administers(&viewer, &board),
+        // A reply stays in its thread, under what it answers.
+        pinned: false,
         // The store makes it secret when the parent is, whatever the box said.
         secret: form.secret,
         published_at: checked.placement.publishing.published_at,

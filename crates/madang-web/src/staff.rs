@@ -28,9 +28,9 @@ use crate::views::SiteView;
 /// under it.
 pub const MAX_UPLOAD_BYTES: usize = madang_core::uploads::MAX_REQUEST_BYTES;
 
-pub(crate) type Ip = crate::extract::ClientAddr;
+type Ip = crate::extract::ClientAddr;
 
-pub(crate) fn ip_of(connect: &Ip) -> String {
+fn ip_of(connect: &Ip) -> String {
     client_ip(connect.0)
 }
 
@@ -100,7 +100,8 @@ pub(crate) async fn write_page(
             secret => form.secret, pinned => form.pinned, links => form.links,
             translation_of => translation_of, reply_to => reply_to,
             writing => crate::drafts::form_view(state, board, form),
-            may_pin => administers(&viewer, board),
+            // A reply stays in its thread: it is never pinned.
+            may_pin => administers(&viewer, board) && reply_to.is_none(),
             may_upload => may(&viewer, board, BoardAction::Upload),
             upload => crate::uploads::upload_view(lang, &board.uploads, attachments.len()),
             attachments => attachments,

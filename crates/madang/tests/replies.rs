@@ -277,6 +277,8 @@ async fn secret_posts_get_secret_replies_for_the_threads_author() {
         form.contains("name=\"secret\" value=\"1\" checked"),
         "{form}"
     );
+    // A reply stays in its thread: even an administrator gets no "pin" box for it.
+    assert!(!form.contains("name=\"pinned\""));
     let answer = reply(&site, &boss, question, "Re: Private question").await;
     assert_eq!(answer.status, 303, "{}", answer.text());
     let answer = redirected_post(&answer, "qa");
@@ -358,6 +360,26 @@ async fn a_post_with_replies_is_not_deleted() {
         .await;
     assert_eq!(done.status, 303);
     assert!(listed(&site).await.is_empty());
+    // The reply comes back only after the post it answers.
+    let boss = site.login("boss").await;
+    let restore = |id: i64| {
+        let (site, boss) = (&site, &boss);
+        async move {
+            site.post_as(
+                &format!("/b/qa/{id}/restore"),
+                boss,
+                &[("csrf", &boss.csrf)],
+            )
+            .await
+        }
+    };
+    let early = restore(answer).await;
+    assert_eq!(early.status, 409);
+    assert!(early.text().contains("restore that post first"));
+    assert!(listed(&site).await.is_empty());
+    assert_eq!(restore(first).await.status, 303);
+    assert_eq!(restore(answer).await.status, 303);
+    assert_eq!(listed(&site).await, [first, answer]);
     site.finish().await;
 }
 
