@@ -303,6 +303,7 @@ async fn import_post(
             body_text: &text,
             // GnuBoard5 records no language: the title and text tell it when they can.
             lang: madang_core::text::guess_language(&format!("{} {text}", r.s("wr_subject"))),
+            terms: None,
             author_id,
             author_name: &author_name,
             guest_password_hash: guest_hash,
