@@ -48,7 +48,7 @@ use posts::import_board_rows;
 use provenance::{PendingProvenance, resolve_provenance};
 use read::{ctx_has_board, dump_posts, live_error, read_dump_site, read_live_site};
 use repairs::Repairs;
-use tables::Site;
+use tables::{CompactRow, Site};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -272,6 +272,7 @@ async fn run(
             repairs.rows(&table, &t.columns, &mut rows);
             let bo_table = table[write_prefix.len()..].to_owned();
             seen_boards.insert(bo_table.clone());
+            let rows = CompactRow::all(rows).collect();
             import_board_rows(&site, &mut ctx, &bo_table, rows, progress).await?;
         }
         db.close().await;

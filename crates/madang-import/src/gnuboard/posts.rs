@@ -7,12 +7,11 @@ use madang_core::copy_line;
 use madang_core::text::plain_text;
 use madang_store::{ImportComment, ImportPost, Imported, post_path};
 
-use crate::dump::Value;
 use crate::report::Kind;
 
 use super::bodies::{body_html, legacy_refs};
 use super::files::{import_attachments, legacy_editor_file};
-use super::tables::{Row, Site};
+use super::tables::{CompactRow, Row, Site};
 use super::{Ctx, ImportError, PendingProvenance, Progress, kst, redirect};
 
 fn author(ctx: &Ctx<'_>, r: Row<'_>) -> (Option<i64>, String) {
@@ -38,7 +37,7 @@ pub(super) async fn import_board_rows(
     site: &Site,
     ctx: &mut Ctx<'_>,
     bo: &str,
-    values: Vec<Vec<Value>>,
+    values: Vec<CompactRow>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), ImportError> {
     let table_name = format!("{}write_{bo}", site.prefix);
