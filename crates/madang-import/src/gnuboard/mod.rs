@@ -23,6 +23,7 @@ mod files;
 mod members;
 mod pages;
 mod posts;
+mod prepare;
 mod provenance;
 mod read;
 mod repairs;

@@ -32,6 +32,11 @@ impl Table {
         self.index.contains_key(column)
     }
 
+    /// Where a column is in a row.
+    pub(super) fn position(&self, column: &str) -> Option<usize> {
+        self.index.get(column).copied()
+    }
+
     pub(super) fn missing(&self, required: &[&str]) -> Vec<String> {
         required
             .iter()
@@ -91,7 +96,8 @@ impl CompactRow {
         }
     }
 
-    fn get(&self, i: usize) -> Option<&str> {
+    /// The value in column `i`.
+    pub(super) fn value(&self, i: usize) -> Option<&str> {
         let end = *self.ends.get(i)? as usize;
         let start = match i {
             0 => 0,
@@ -117,7 +123,7 @@ impl<'a> Row<'a> {
         self.table
             .index
             .get(column)
-            .and_then(|&i| self.values.get(i))
+            .and_then(|&i| self.values.value(i))
             .unwrap_or("")
     }
     pub(super) fn s(&self, column: &str) -> &'a str {
