@@ -14,8 +14,9 @@
 //! The parts: `tables` (a source table's columns and rows), `read` (pass 1 and the dump's
 //! pass 2), `repairs` (double-encoded text), `boards` (groups and boards), `members`,
 //! `posts` (threads, replies and comments), `bodies` (post bodies and the file addresses
-//! in them), `files` (attachments and editor images), `provenance` (copy/move lines), `pages`
-//! (content pages, FAQ pages and the old menu's order).
+//! in them), `prepare` (a board's bodies, text, language and search terms, made on a second
+//! thread ahead of the import), `files` (attachments and editor images), `provenance`
+//! (copy/move lines), `pages` (content pages, FAQ pages and the old menu's order).
 
 mod boards;
 mod bodies;
