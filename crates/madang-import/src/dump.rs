@@ -44,7 +44,12 @@ impl Value {
 
     /// The value as an integer; `NULL`, empty and non-numeric text are 0, decimals are cut.
     pub fn as_i64(&self) -> i64 {
-        let s = self.as_str().trim();
+        Value::as_i64_str(self.as_str())
+    }
+
+    /// [`Value::as_i64`] of a value's text.
+    pub fn as_i64_str(s: &str) -> i64 {
+        let s = s.trim();
         s.parse::<i64>()
             .ok()
             .or_else(|| s.parse::<f64>().ok().map(|f| f as i64))

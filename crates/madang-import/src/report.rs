@@ -93,6 +93,15 @@ impl Report {
         self.counts.entry(kind).or_default().existing += 1;
     }
 
+    /// Adds counts made elsewhere (redirects are counted by the store as it writes them).
+    pub(crate) fn add(&mut self, kind: Kind, imported: u64, existing: u64) {
+        if imported + existing > 0 {
+            let count = self.counts.entry(kind).or_default();
+            count.imported += imported;
+            count.existing += existing;
+        }
+    }
+
     pub(crate) fn skip(&mut self, kind: Kind, key: impl Into<String>, reason: impl Into<String>) {
         self.counts.entry(kind).or_default().skipped += 1;
         self.skipped.push(Skipped {

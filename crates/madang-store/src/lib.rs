@@ -63,7 +63,7 @@ pub use registration::{Invitation, REGISTRATION_SETTING, RegisterRefusal, Regist
 pub use resets::{PendingReset, RESET_SECONDS, ResetRequest};
 pub use revisions::{Revision, RevisionSummary};
 pub use search::{
-    SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
+    PostTerms, SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
 pub use staged::{NewStagedUpload, StagedUpload};
@@ -161,6 +161,9 @@ macro_rules! on_db {
 }
 pub(crate) use on_db;
 
+/// SQLite's page cache per connection, in KiB (see [`Store::connect_sized`]).
+pub(crate) const SQLITE_CACHE_KIB: i64 = 4096;
+
 /// The site's database.
 pub struct Store {
     pub(crate) db: Db,
@@ -193,7 +196,7 @@ impl Store {
                 // operating system's file cache already holds the hot pages, shared, and a
                 // node stays small (a memory-mapped database counts in the process' RSS).
                 .pragma("mmap_size", "0")
-                .pragma("cache_size", "-4096");
+                .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"));
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
             let file = options.get_filename().to_owned();
             let pool = SqlitePoolOptions::new()

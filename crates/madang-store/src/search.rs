@@ -21,6 +21,27 @@ pub(crate) fn terms_of(title: &str, body_text: &str) -> (String, String) {
     )
 }
 
+/// The search terms of a post, made ahead of writing it: an import makes them for many
+/// posts on several threads (see [`crate::ImportPost::terms`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostTerms {
+    pub title: String,
+    pub body: String,
+}
+
+impl PostTerms {
+    /// The terms of a post's title (as written; trimmed, or `(untitled)` when empty, as
+    /// the store keeps it) and plain text.
+    pub fn of(title: &str, body_text: &str) -> PostTerms {
+        let title = match title.trim() {
+            "" => "(untitled)",
+            t => t,
+        };
+        let (title, body) = terms_of(title, body_text);
+        PostTerms { title, body }
+    }
+}
+
 /// Where to look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SearchField {

@@ -2,6 +2,7 @@
 //! the addresses of old files in them found and rewritten.
 
 use super::files::{legacy_editor_file, safe_data_path};
+use super::prepare::pure_body_html;
 use super::{Ctx, ImportError};
 
 /// Addresses of old files inside a body: (byte range of the whole address, path under
@@ -85,17 +86,16 @@ pub(super) async fn body_html(
     option: &str,
     referrer: &str,
 ) -> Result<String, ImportError> {
-    let options: Vec<&str> = option.split(',').map(str::trim).collect();
-    if options.contains(&"html1") || options.contains(&"html2") {
-        let mut html = content.replace("\r\n", "\n");
-        if options.contains(&"html2") {
-            html = html.replace('\n', "<br>\n");
-        }
-        let html = rewrite_body(ctx, &html, referrer).await?;
-        Ok(madang_core::html::sanitize(&html))
-    } else {
-        Ok(madang_core::html::text_to_html(content))
+    if let Some(html) = pure_body_html(content, option) {
+        return Ok(html);
     }
+    // HTML with old file addresses (see `pure_body_html`).
+    let mut html = content.replace("\r\n", "\n");
+    if option.split(',').any(|o| o.trim() == "html2") {
+        html = html.replace('\n', "<br>\n");
+    }
+    let html = rewrite_body(ctx, &html, referrer).await?;
+    Ok(madang_core::html::sanitize(&html))
 }
 
 #[cfg(test)]

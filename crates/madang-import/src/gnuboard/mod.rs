@@ -14,8 +14,9 @@
 //! The parts: `tables` (a source table's columns and rows), `read` (pass 1 and the dump's
 //! pass 2), `repairs` (double-encoded text), `boards` (groups and boards), `members`,
 //! `posts` (threads, replies and comments), `bodies` (post bodies and the file addresses
-//! in them), `files` (attachments and editor images), `provenance` (copy/move lines), `pages`
-//! (content pages, FAQ pages and the old menu's order).
+//! in them), `prepare` (a board's bodies, text, language and search terms, made on a second
+//! thread ahead of the import), `files` (attachments and editor images), `provenance`
+//! (copy/move lines), `pages` (content pages, FAQ pages and the old menu's order).
 
 mod boards;
 mod bodies;
@@ -23,6 +24,7 @@ mod files;
 mod members;
 mod pages;
 mod posts;
+mod prepare;
 mod provenance;
 mod read;
 mod repairs;
@@ -48,7 +50,7 @@ use posts::import_board_rows;
 use provenance::{PendingProvenance, resolve_provenance};
 use read::{ctx_has_board, dump_posts, live_error, read_dump_site, read_live_site};
 use repairs::Repairs;
-use tables::Site;
+use tables::{CompactRow, Site};
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -272,6 +274,7 @@ async fn run(
             repairs.rows(&table, &t.columns, &mut rows);
             let bo_table = table[write_prefix.len()..].to_owned();
             seen_boards.insert(bo_table.clone());
+            let rows = CompactRow::all(rows).collect();
             import_board_rows(&site, &mut ctx, &bo_table, rows, progress).await?;
         }
         db.close().await;
@@ -296,6 +299,10 @@ async fn run(
     }
     resolve_provenance(&mut ctx).await?;
     repairs.report(&mut ctx.report);
+    // Every held-back row written (a dry run too, to count what it would do).
+    ctx.session.flush().await?;
+    let (added, existing) = ctx.session.legacy_url_counts();
+    ctx.report.add(Kind::Redirect, added, existing);
 
     let detail = format!(
         "{source}: {} rows created{}",
@@ -361,13 +368,10 @@ fn not_carried(site: &Site, report: &mut Report) {
     }
 }
 
+/// Adds a redirect; the store counts it as new or already there when it writes it (see
+/// the end of `run`).
 async fn redirect(ctx: &mut Ctx<'_>, old: &str, new_path: &str) -> Result<(), ImportError> {
-    if ctx.session.add_legacy_url(old, new_path).await? {
-        ctx.report.imported(Kind::Redirect);
-    } else {
-        ctx.report.existing(Kind::Redirect);
-    }
-    Ok(())
+    Ok(ctx.session.add_legacy_url(old, new_path).await?)
 }
 
 #[cfg(test)]

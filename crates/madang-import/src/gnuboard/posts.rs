@@ -2,17 +2,17 @@
 //! comments in their trees, with authors, dates, flags and the old addresses of each.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use madang_core::copy_line;
-use madang_core::text::plain_text;
 use madang_store::{ImportComment, ImportPost, Imported, post_path};
 
-use crate::dump::Value;
 use crate::report::Kind;
 
 use super::bodies::{body_html, legacy_refs};
 use super::files::{import_attachments, legacy_editor_file};
-use super::tables::{Row, Site};
+use super::prepare::{Job, Prepared, Preparer, prepare_post};
+use super::tables::{CompactRow, Row, Site};
 use super::{Ctx, ImportError, PendingProvenance, Progress, kst, redirect};
 
 fn author(ctx: &Ctx<'_>, r: Row<'_>) -> (Option<i64>, String) {
@@ -38,7 +38,7 @@ pub(super) async fn import_board_rows(
     site: &Site,
     ctx: &mut Ctx<'_>,
     bo: &str,
-    values: Vec<Vec<Value>>,
+    values: Vec<CompactRow>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<(), ImportError> {
     let table_name = format!("{}write_{bo}", site.prefix);
@@ -52,11 +52,19 @@ pub(super) async fn import_board_rows(
     else {
         return Ok(());
     };
-    let rows: Vec<Row<'_>> = values
+    let values = Arc::new(values);
+    // Each row with its index in `values`, which the preparing thread knows it by.
+    let rows: Vec<(usize, Row<'_>)> = values
         .iter()
-        .map(|v| Row {
-            table: t,
-            values: v,
+        .enumerate()
+        .map(|(n, v)| {
+            (
+                n,
+                Row {
+                    table: t,
+                    values: v,
+                },
+            )
         })
         .collect();
     let total = rows.len() as u64;
@@ -67,48 +75,36 @@ pub(super) async fn import_board_rows(
         total,
     });
 
-    // Threads: group by wr_num, newest-numbered last so that ids grow with age; each
-    // reply goes to the nearest root with a lower id (wr_num could repeat before 2023).
-    let mut by_num: BTreeMap<i64, Vec<Row<'_>>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.i("wr_is_comment") == 0) {
-        by_num.entry(r.i("wr_num")).or_default().push(*r);
-    }
-    for (wr_num, mut group) in by_num.into_iter().rev() {
-        group.sort_by_key(|r| r.i("wr_id"));
-        let roots: Vec<i64> = group
-            .iter()
-            .filter(|r| r.s("wr_reply").is_empty())
-            .map(|r| r.i("wr_id"))
-            .collect();
-        let mut threads: BTreeMap<i64, Vec<Row<'_>>> = BTreeMap::new();
-        for r in &group {
-            let id = r.i("wr_id");
-            let root = if r.s("wr_reply").is_empty() {
-                id
-            } else {
-                match roots.iter().rev().find(|&&root| root < id) {
-                    Some(&root) => root,
-                    None => {
-                        ctx.report.warn(format!(
-                            "{bo}/{id}: a reply without its thread's first post; imported as \
-                             its own thread"
-                        ));
-                        id
-                    }
+    let plan = plan_threads(bo, &rows);
+    let comments = comment_order(&rows);
+    // Rows already imported by an earlier run are not prepared: they are not written again.
+    let mut jobs = Vec::new();
+    for (_, threads) in &plan {
+        for (_, _, members) in threads {
+            for (n, r) in members {
+                let key = format!("{bo}/{}", r.i("wr_id"));
+                if ctx.session.mapped("post", &key).await?.is_none() {
+                    jobs.push(Job::Post(*n));
                 }
-            };
-            threads.entry(root).or_default().push(*r);
+            }
         }
-        for (root, mut members) in threads {
-            members.sort_by(|a, b| {
-                (!a.s("wr_reply").is_empty() || a.i("wr_id") != root)
-                    .cmp(&(!b.s("wr_reply").is_empty() || b.i("wr_id") != root))
-                    .then_with(|| a.s("wr_reply").cmp(b.s("wr_reply")))
-                    .then_with(|| a.i("wr_id").cmp(&b.i("wr_id")))
-            });
+    }
+    for (n, r) in &comments {
+        let key = format!("{bo}/{}", r.i("wr_id"));
+        if ctx.session.mapped("comment", &key).await?.is_none() {
+            jobs.push(Job::Comment(*n));
+        }
+    }
+    let mut preparer = Preparer::start(t, Arc::clone(&values), jobs);
+
+    for (warnings, threads) in plan {
+        for warning in warnings {
+            ctx.report.warn(warning);
+        }
+        for (wr_num, root, members) in threads {
             // (reply path, wr_id, post id) of this thread's posts so far.
             let mut placed: Vec<(String, i64, i64)> = Vec::new();
-            for r in members {
+            for (n, r) in members {
                 let id = r.i("wr_id");
                 let reply = r.s("wr_reply");
                 let parent_id = if reply.is_empty() || id == root {
@@ -132,9 +128,15 @@ pub(super) async fn import_board_rows(
                         }
                     }
                 };
-                if let Some(post_id) =
-                    import_post(ctx, bo, &slug, board_id, wr_num, parent_id, &notice, r).await?
-                {
+                let place = Place {
+                    bo,
+                    slug: &slug,
+                    board_id,
+                    thread_key: wr_num,
+                    parent_id,
+                    notice: &notice,
+                };
+                if let Some(post_id) = import_post(ctx, &place, r, n, &mut preparer).await? {
                     placed.push((reply.to_owned(), id, post_id));
                 }
                 done += 1;
@@ -149,22 +151,10 @@ pub(super) async fn import_board_rows(
         }
     }
 
-    // Comments, in thread order so that a reply's parent comes first.
-    let mut comments: Vec<Row<'_>> = rows
-        .iter()
-        .filter(|r| r.i("wr_is_comment") != 0)
-        .copied()
-        .collect();
-    comments.sort_by(|a, b| {
-        (a.i("wr_parent"), a.i("wr_comment"))
-            .cmp(&(b.i("wr_parent"), b.i("wr_comment")))
-            .then_with(|| a.s("wr_comment_reply").cmp(b.s("wr_comment_reply")))
-            .then_with(|| a.i("wr_id").cmp(&b.i("wr_id")))
-    });
     // (post, comment thread) → (reply path, wr_id, comment id) placed so far.
     type Placed = Vec<(String, i64, i64)>;
     let mut placed: HashMap<(i64, i64), Placed> = HashMap::new();
-    for r in comments {
+    for (n, r) in comments {
         let id = r.i("wr_id");
         let key = format!("{bo}/{id}");
         let Some(&post_id) = ctx.posts.get(&(bo.to_owned(), r.i("wr_parent"))) else {
@@ -194,7 +184,15 @@ pub(super) async fn import_board_rows(
         let created_at = kst(r.s("wr_datetime"), &ctx.zone)
             .or_else(|| kst(r.s("wr_last"), &ctx.zone))
             .unwrap_or(ctx.now);
-        let body = madang_core::html::text_to_html(r.s("wr_content"));
+        // A comment an earlier run imported is left as it is (and was not prepared).
+        let body = if ctx.session.mapped("comment", &key).await?.is_some() {
+            String::new()
+        } else {
+            match preparer.take(n).await {
+                Some(Prepared::Comment(body)) => body,
+                _ => madang_core::html::text_to_html(r.s("wr_content")),
+            }
+        };
         let guest_hash = if r.s("mb_id").trim().is_empty() {
             r.s("wr_password")
         } else {
@@ -248,17 +246,105 @@ pub(super) async fn import_board_rows(
     import_attachments(site, ctx, bo, &slug, progress).await
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn import_post(
-    ctx: &mut Ctx<'_>,
-    bo: &str,
-    slug: &str,
+/// A board's posts in the order they are imported, each wr_num group with the warnings
+/// found while putting it in threads: (warnings, threads of (wr_num, root wr_id, posts)).
+type Plan<'a> = Vec<(Vec<String>, Vec<(i64, i64, Vec<(usize, Row<'a>)>)>)>;
+
+/// Threads: group by wr_num, newest-numbered last so that ids grow with age; each reply
+/// goes to the nearest root with a lower id (wr_num could repeat before 2023). In a thread,
+/// its first post, then replies in reply-path order.
+fn plan_threads<'a>(bo: &str, rows: &[(usize, Row<'a>)]) -> Plan<'a> {
+    let mut by_num: BTreeMap<i64, Vec<(usize, Row<'a>)>> = BTreeMap::new();
+    for (n, r) in rows.iter().filter(|(_, r)| r.i("wr_is_comment") == 0) {
+        by_num.entry(r.i("wr_num")).or_default().push((*n, *r));
+    }
+    let mut plan = Vec::new();
+    for (wr_num, mut group) in by_num.into_iter().rev() {
+        group.sort_by_key(|(_, r)| r.i("wr_id"));
+        let roots: Vec<i64> = group
+            .iter()
+            .filter(|(_, r)| r.s("wr_reply").is_empty())
+            .map(|(_, r)| r.i("wr_id"))
+            .collect();
+        let mut warnings = Vec::new();
+        let mut threads: BTreeMap<i64, Vec<(usize, Row<'a>)>> = BTreeMap::new();
+        for (n, r) in &group {
+            let id = r.i("wr_id");
+            let root = if r.s("wr_reply").is_empty() {
+                id
+            } else {
+                match roots.iter().rev().find(|&&root| root < id) {
+                    Some(&root) => root,
+                    None => {
+                        warnings.push(format!(
+                            "{bo}/{id}: a reply without its thread's first post; imported as \
+                             its own thread"
+                        ));
+                        id
+                    }
+                }
+            };
+            threads.entry(root).or_default().push((*n, *r));
+        }
+        let threads = threads
+            .into_iter()
+            .map(|(root, mut members)| {
+                members.sort_by(|(_, a), (_, b)| {
+                    (!a.s("wr_reply").is_empty() || a.i("wr_id") != root)
+                        .cmp(&(!b.s("wr_reply").is_empty() || b.i("wr_id") != root))
+                        .then_with(|| a.s("wr_reply").cmp(b.s("wr_reply")))
+                        .then_with(|| a.i("wr_id").cmp(&b.i("wr_id")))
+                });
+                (wr_num, root, members)
+            })
+            .collect();
+        plan.push((warnings, threads));
+    }
+    plan
+}
+
+/// A board's comments in thread order, so that a reply's parent comes first.
+fn comment_order<'a>(rows: &[(usize, Row<'a>)]) -> Vec<(usize, Row<'a>)> {
+    let mut comments: Vec<(usize, Row<'a>)> = rows
+        .iter()
+        .filter(|(_, r)| r.i("wr_is_comment") != 0)
+        .copied()
+        .collect();
+    comments.sort_by(|(_, a), (_, b)| {
+        (a.i("wr_parent"), a.i("wr_comment"))
+            .cmp(&(b.i("wr_parent"), b.i("wr_comment")))
+            .then_with(|| a.s("wr_comment_reply").cmp(b.s("wr_comment_reply")))
+            .then_with(|| a.i("wr_id").cmp(&b.i("wr_id")))
+    });
+    comments
+}
+
+/// Where a post goes: its board and its place in its thread.
+struct Place<'a> {
+    bo: &'a str,
+    slug: &'a str,
     board_id: i64,
     thread_key: i64,
     parent_id: Option<i64>,
-    notice: &HashSet<i64>,
+    notice: &'a HashSet<i64>,
+}
+
+/// Imports a post (row `n` of the board); `preparer` has its body ready, or it is made here.
+async fn import_post(
+    ctx: &mut Ctx<'_>,
+    place: &Place<'_>,
     r: Row<'_>,
+    n: usize,
+    preparer: &mut Preparer,
 ) -> Result<Option<i64>, ImportError> {
+    let Place {
+        bo,
+        slug,
+        board_id,
+        thread_key,
+        parent_id,
+        notice,
+    } = *place;
     let id = r.i("wr_id");
     let key = format!("{bo}/{id}");
     let post_id = if let Some(existing) = ctx.session.mapped("post", &key).await? {
@@ -271,9 +357,13 @@ async fn import_post(
         }
         existing
     } else {
-        let content = r.s("wr_content");
-        let html = body_html(ctx, content, r.s("wr_option"), &key).await?;
-        let text = plain_text(&html);
+        let prepared = match preparer.take(n).await {
+            Some(Prepared::Post(p)) => p,
+            _ => {
+                let html = body_html(ctx, r.s("wr_content"), r.s("wr_option"), &key).await?;
+                prepare_post(r.s("wr_subject"), html)
+            }
+        };
         let (author_id, author_name) = author(ctx, r);
         let published = kst(r.s("wr_datetime"), &ctx.zone)
             .or_else(|| kst(r.s("wr_last"), &ctx.zone))
@@ -299,10 +389,10 @@ async fn import_post(
             reply_path: r.s("wr_reply"),
             category: r.s("ca_name"),
             title: r.s("wr_subject"),
-            body_html: &html,
-            body_text: &text,
-            // GnuBoard5 records no language: the title and text tell it when they can.
-            lang: madang_core::text::guess_language(&format!("{} {text}", r.s("wr_subject"))),
+            body_html: &prepared.html,
+            body_text: &prepared.text,
+            lang: prepared.lang,
+            terms: Some(&prepared.terms),
             author_id,
             author_name: &author_name,
             guest_password_hash: guest_hash,

@@ -8,12 +8,12 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use crate::dump::{DumpReader, Statement, Value};
+use crate::dump::{DumpReader, Statement};
 use crate::mysql::{LiveDb, redact};
 
 use super::posts::import_board_rows;
 use super::repairs::Repairs;
-use super::tables::{Site, Table};
+use super::tables::{CompactRow, Site, Table};
 use super::{Ctx, ImportError, ImportOptions, Progress};
 
 /// Columns a posts table cannot do without.
@@ -99,7 +99,7 @@ pub(super) async fn read_live_site(
                 let mut rows = db.rows(&lt.name).await.map_err(live_error(url))?;
                 repairs.rows(&lt.name, &t.columns, &mut rows);
                 t.row_count = rows.len() as u64;
-                t.rows = rows;
+                t.rows = CompactRow::all(rows).collect();
             } else {
                 t.row_count = db.count(&lt.name).await.map_err(live_error(url))?;
             }
@@ -152,7 +152,7 @@ pub(super) fn read_dump_site(
                 if keeps_rows(&table) {
                     let mut rows = t.arrange(columns, rows);
                     repairs.rows(&table, &t.columns, &mut rows);
-                    t.rows.extend(rows);
+                    t.rows.extend(CompactRow::all(rows));
                 }
             }
             Statement::Other(_) => {}
@@ -251,7 +251,7 @@ pub(super) async fn dump_posts(
 ) -> Result<(), ImportError> {
     let mut reader = open_dump(&ctx.options.dump)?;
     let write_prefix = format!("{}write_", site.prefix);
-    let mut current: Option<(String, Vec<Vec<Value>>)> = None;
+    let mut current: Option<(String, Vec<CompactRow>)> = None;
     while let Some((_, statement)) = reader.next_statement(&|t| !wanted(t))? {
         let Statement::Insert {
             table,
@@ -268,6 +268,7 @@ pub(super) async fn dump_posts(
         let t = site.tables.get(&table).expect("seen in pass 1");
         let mut rows = t.arrange(columns, rows);
         repairs.rows(&table, &t.columns, &mut rows);
+        let rows = CompactRow::all(rows);
         match &mut current {
             Some((b, acc)) if *b == bo_table => acc.extend(rows),
             _ => {
@@ -275,7 +276,7 @@ pub(super) async fn dump_posts(
                     import_board_rows(site, ctx, &b, acc, progress).await?;
                 }
                 seen_boards.insert(bo_table.clone());
-                current = Some((bo_table, rows));
+                current = Some((bo_table, rows.collect()));
             }
         }
     }

@@ -5,7 +5,8 @@ use jiff::Timestamp;
 
 use crate::{Result, Store, StoreError, on_db};
 
-use super::session::{ImportSession, ImportTx, on_tx};
+use super::pending::{Cell, Table};
+use super::session::ImportSession;
 
 /// The path a post has on Madang.
 pub fn post_path(board_slug: &str, post_id: i64) -> String {
@@ -142,26 +143,25 @@ impl Store {
 }
 
 impl ImportSession {
-    /// Adds a redirect from an old address unless one exists; returns whether it was new.
-    pub async fn add_legacy_url(&mut self, old: &str, new_path: &str) -> Result<bool> {
+    /// Adds a redirect from an old address unless one exists. The row is held back and
+    /// written with others (`pending.rs`): whether it was new is counted then, in
+    /// [`ImportSession::legacy_url_counts`]. An address that is not a path is counted as
+    /// already there.
+    pub async fn add_legacy_url(&mut self, old: &str, new_path: &str) -> Result<()> {
         let Some(key) = canonical_legacy_path(old) else {
-            return Ok(false);
+            self.urls_existing += 1;
+            return Ok(());
         };
-        let done = on_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO legacy_urls (old_path, new_path, source, created_at)
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (old_path) DO NOTHING",
-            )
-            .bind(&key)
-            .bind(new_path)
-            .bind(&self.source)
-            .bind(self.now)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-        });
-        self.created += done;
-        Ok(done > 0)
+        self.hold(
+            Table::LegacyUrls,
+            vec![
+                Cell::Text(key),
+                Cell::Text(new_path.to_owned()),
+                Cell::Text(self.source.clone()),
+                Cell::Int(self.now),
+            ],
+        )
+        .await
     }
 }
 

@@ -14,13 +14,15 @@
 //!
 //! The parts: `session` (the transaction, the import map and the end of an import),
 //! `boards` (menu groups, boards, members and their administrator roles), `posts` (posts,
-//! comments and where posts came from), `pages` (content pages and the old menu's order), `files` (attachments and old editor files) and
-//! `legacy_urls` (old addresses, their canonical form and where they now lead).
+//! comments and where posts came from), `pages` (content pages and the old menu's order), `files` (attachments and old editor files),
+//! `legacy_urls` (old addresses, their canonical form and where they now lead) and `pending`
+//! (the rows a session holds back to write many to a statement).
 
 mod boards;
 mod files;
 mod legacy_urls;
 mod pages;
+mod pending;
 mod posts;
 mod session;
 

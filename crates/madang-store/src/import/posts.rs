@@ -4,9 +4,11 @@
 use jiff::Timestamp;
 use madang_core::copy_line::Transfer;
 
+use crate::search::PostTerms;
 use crate::{Result, Store, on_db, ts};
 
-use super::session::{ImportSession, ImportTx, Imported, on_tx};
+use super::pending::{Cell, Table};
+use super::session::{IdTable, ImportSession, ImportTx, Imported, on_tx};
 
 /// A post to import. The body is already sanitised HTML; `body_text` is its plain text.
 #[derive(Debug, Clone)]
@@ -21,6 +23,9 @@ pub struct ImportPost<'a> {
     pub body_text: &'a str,
     /// The post's language (`ko`, `en`), when known.
     pub lang: Option<&'a str>,
+    /// The search terms of the title and `body_text`, when the importer made them (it makes
+    /// them on several threads); `None` makes them here.
+    pub terms: Option<&'a PostTerms>,
     pub author_id: Option<i64>,
     pub author_name: &'a str,
     pub guest_password_hash: &'a str,
@@ -153,7 +158,8 @@ impl Store {
 }
 
 impl ImportSession {
-    /// Imports a post (kind `post`), indexed for search as the store indexes new posts.
+    /// Imports a post (kind `post`), indexed for search as the store indexes new posts. The
+    /// row is held back and written with others (`pending.rs`); its id is known at once.
     pub async fn import_post(&mut self, key: &str, p: &ImportPost<'_>) -> Result<Imported> {
         if let Some(id) = self.mapped("post", key).await? {
             return Ok(Imported::Existing(id));
@@ -164,7 +170,10 @@ impl ImportSession {
         } else {
             title
         };
-        let (search_title, search_body) = crate::search::terms_of(title, p.body_text);
+        let (search_title, search_body) = match p.terms {
+            Some(terms) => (terms.title.clone(), terms.body.clone()),
+            None => crate::search::terms_of(title, p.body_text),
+        };
         let links = p
             .links
             .iter()
@@ -172,73 +181,69 @@ impl ImportSession {
             .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
             .join("\n");
-        let (id,): (i64,) = on_tx!(self, |tx| {
-            sqlx::query_as(
-                "INSERT INTO posts (board_id, thread_key, parent_id, reply_path, category, title,
-                    body_html, body_text, author_id, author_name, guest_password_hash, status,
-                    pinned, secret, views, links, created_at, published_at, updated_at,
-                    search_title, search_body, search_version, lang)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'published', $12, $13, $14,
-                    $15, $16, $17, $18, $19, $20, $21, $22)
-                 RETURNING id",
-            )
-            .bind(p.board_id)
-            .bind(p.thread_key)
-            .bind(p.parent_id)
-            .bind(p.reply_path)
-            .bind(p.category)
-            .bind(title)
-            .bind(p.body_html)
-            .bind(p.body_text)
-            .bind(p.author_id)
-            .bind(p.author_name)
-            .bind(p.guest_password_hash)
-            .bind(p.pinned)
-            .bind(p.secret)
-            .bind(p.views)
-            .bind(&links)
-            .bind(p.created_at.as_second())
-            .bind(p.published_at.as_second())
-            .bind(p.updated_at.as_second())
-            .bind(&search_title)
-            .bind(&search_body)
-            .bind(crate::search::SEARCH_VERSION)
-            .bind(p.lang)
-            .fetch_one(&mut **tx)
-            .await?
-        });
+        let id = self.new_id(IdTable::Posts).await?;
+        self.hold(
+            Table::Posts,
+            vec![
+                Cell::Int(id),
+                Cell::Int(p.board_id),
+                Cell::Int(p.thread_key),
+                Cell::OptInt(p.parent_id),
+                Cell::Text(p.reply_path.to_owned()),
+                Cell::Text(p.category.to_owned()),
+                Cell::Text(title.to_owned()),
+                Cell::Text(p.body_html.to_owned()),
+                Cell::Text(p.body_text.to_owned()),
+                Cell::OptInt(p.author_id),
+                Cell::Text(p.author_name.to_owned()),
+                Cell::Text(p.guest_password_hash.to_owned()),
+                Cell::Text("published".to_owned()),
+                Cell::Bool(p.pinned),
+                Cell::Bool(p.secret),
+                Cell::Int(p.views),
+                Cell::Text(links),
+                Cell::Int(p.created_at.as_second()),
+                Cell::Int(p.published_at.as_second()),
+                Cell::Int(p.updated_at.as_second()),
+                Cell::Text(search_title),
+                Cell::Text(search_body),
+                Cell::Int(crate::search::SEARCH_VERSION),
+                match p.lang {
+                    Some(lang) => Cell::Text(lang.to_owned()),
+                    None => Cell::Null,
+                },
+            ],
+        )
+        .await?;
         self.record("post", key, id).await?;
         Ok(Imported::Created(id))
     }
 
-    /// Imports a comment (kind `comment`).
+    /// Imports a comment (kind `comment`), held back like a post.
     pub async fn import_comment(&mut self, key: &str, c: &ImportComment<'_>) -> Result<Imported> {
         if let Some(id) = self.mapped("comment", key).await? {
             return Ok(Imported::Existing(id));
         }
-        let (id,): (i64,) = on_tx!(self, |tx| {
-            sqlx::query_as(
-                "INSERT INTO comments (post_id, parent_id, thread_key, reply_path, author_id,
-                    author_name, guest_password_hash, body_html, secret, created_at,
-                    legacy_board, legacy_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                 RETURNING id",
-            )
-            .bind(c.post_id)
-            .bind(c.parent_id)
-            .bind(c.thread_key)
-            .bind(c.reply_path)
-            .bind(c.author_id)
-            .bind(c.author_name)
-            .bind(c.guest_password_hash)
-            .bind(c.body_html)
-            .bind(c.secret)
-            .bind(c.created_at.as_second())
-            .bind(c.legacy_board)
-            .bind(c.legacy_id)
-            .fetch_one(&mut **tx)
-            .await?
-        });
+        let id = self.new_id(IdTable::Comments).await?;
+        self.hold(
+            Table::Comments,
+            vec![
+                Cell::Int(id),
+                Cell::Int(c.post_id),
+                Cell::OptInt(c.parent_id),
+                Cell::Int(c.thread_key),
+                Cell::Text(c.reply_path.to_owned()),
+                Cell::OptInt(c.author_id),
+                Cell::Text(c.author_name.to_owned()),
+                Cell::Text(c.guest_password_hash.to_owned()),
+                Cell::Text(c.body_html.to_owned()),
+                Cell::Bool(c.secret),
+                Cell::Int(c.created_at.as_second()),
+                Cell::Text(c.legacy_board.to_owned()),
+                Cell::Int(c.legacy_id),
+            ],
+        )
+        .await?;
         self.record("comment", key, id).await?;
         Ok(Imported::Created(id))
     }
