@@ -74,24 +74,34 @@ impl Preparer {
             option: table.position("wr_option"),
         };
         let (tx, rx) = mpsc::channel(AHEAD);
-        std::thread::spawn(move || {
-            for job in jobs {
-                let row = &rows[job.row()];
-                let value = |c: Option<usize>| c.and_then(|c| row.value(c)).unwrap_or("");
-                let content = value(columns.content);
-                let prepared = match job {
-                    Job::Post(_) => match pure_body_html(content, value(columns.option)) {
-                        Some(html) => Prepared::Post(prepare_post(value(columns.subject), html)),
-                        None => Prepared::Not,
-                    },
-                    Job::Comment(_) => Prepared::Comment(madang_core::html::text_to_html(content)),
-                };
-                // The import stopped (an error): nothing more to do.
-                if tx.blocking_send((job.row(), prepared)).is_err() {
-                    return;
+        // Without a thread (the system refuses one), nothing is prepared and the import's
+        // loop makes everything itself.
+        let _ = std::thread::Builder::new()
+            .name("import-prepare".into())
+            .spawn(move || {
+                for job in jobs {
+                    let Some(row) = rows.get(job.row()) else {
+                        continue;
+                    };
+                    let value = |c: Option<usize>| c.and_then(|c| row.value(c)).unwrap_or("");
+                    let content = value(columns.content);
+                    let prepared = match job {
+                        Job::Post(_) => match pure_body_html(content, value(columns.option)) {
+                            Some(html) => {
+                                Prepared::Post(prepare_post(value(columns.subject), html))
+                            }
+                            None => Prepared::Not,
+                        },
+                        Job::Comment(_) => {
+                            Prepared::Comment(madang_core::html::text_to_html(content))
+                        }
+                    };
+                    // The import stopped (an error): nothing more to do.
+                    if tx.blocking_send((job.row(), prepared)).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
+            });
         Preparer { rx }
     }
 
