@@ -56,8 +56,25 @@ impl Store {
             name: actor.name,
         };
         let at = now.as_second();
+        // The post's row is locked first on PostgreSQL, so that two comments on one post
+        // written at the same moment take their thread and path one after the other (on
+        // SQLite the write transaction already does). Without it both could read the same
+        // last sibling and take the same path.
+        let post_sql = match self.db {
+            crate::Db::Postgres(_) => {
+                "SELECT id FROM posts WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"
+            }
+            crate::Db::Sqlite(_) => "SELECT id FROM posts WHERE id = $1 AND deleted_at IS NULL",
+        };
         on_db!(self, |pool| {
             let mut tx = pool.begin_write().await?;
+            let exists: Option<(i64,)> = sqlx::query_as(post_sql)
+                .bind(new.post_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
             if let Some(author) = actor.id {
                 let (recent,): (i64,) = sqlx::query_as(
                     "SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at > $2",
@@ -116,14 +133,6 @@ impl Store {
                     (thread_key, format!("{parent_path}{next}"))
                 }
             };
-            let exists: Option<(i64,)> =
-                sqlx::query_as("SELECT id FROM posts WHERE id = $1 AND deleted_at IS NULL")
-                    .bind(new.post_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound);
-            }
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO comments (post_id, parent_id, thread_key, reply_path, author_id,
                     author_name, body_html, secret, created_at)

@@ -184,3 +184,64 @@ async fn secret_comments_empty_comments_and_the_rate_limit() {
     assert!(too_fast.text().contains("commenting too quickly"));
     site.finish().await;
 }
+
+/// Comments written at the same moment on one post (on PostgreSQL they run side by side)
+/// each get a place of their own: every thread lists depth-first, each reply right after
+/// what it answers. Two comments given the same place would be listed side by side, their
+/// replies after both.
+#[tokio::test]
+async fn comments_written_at_once_get_places_of_their_own() {
+    use madang_store::{ActorRef, NewComment};
+    let site = TestSite::demo().await;
+    let post = post_links(&site.get("/b/advocacy").await.text(), "advocacy")[0];
+    let store = site.store();
+    // A guest's comments: members are held to a few comments a minute.
+    let actor = ActorRef {
+        id: None,
+        name: "guest",
+        ip: "127.0.0.1",
+    };
+    let now = jiff::Timestamp::now();
+    let write = |parent: Option<i64>| async move {
+        let new = NewComment {
+            post_id: post,
+            parent_id: parent,
+            body: "at once",
+            secret: false,
+        };
+        store
+            .create_comment(&new, actor, now)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    // Four comments on the post at once, then four replies to the first at once.
+    let roots = futures::future::join_all((0..4).map(|_| write(None))).await;
+    let replies = futures::future::join_all((0..4).map(|_| write(Some(roots[0])))).await;
+    // One answer to each, one after the other: each must come right after its parent.
+    for &parent in roots.iter().chain(&replies) {
+        write(Some(parent)).await;
+    }
+    let listed = store.comments(post).await.unwrap();
+    assert_eq!(listed.len(), 16);
+    for pair in listed.windows(2) {
+        if let Some(parent) = pair[1].parent_id
+            && pair[1].depth > pair[0].depth
+        {
+            assert_eq!(parent, pair[0].id, "a reply listed away from its parent");
+        }
+    }
+    let answered: Vec<i64> = listed.iter().filter_map(|c| c.parent_id).collect();
+    for parent in roots.iter().chain(&replies) {
+        let at = listed.iter().position(|c| c.id == *parent).unwrap();
+        assert!(
+            listed[at + 1..]
+                .iter()
+                .take_while(|c| c.depth > listed[at].depth)
+                .any(|c| c.parent_id == Some(*parent)),
+            "comment {parent}'s answer is not in its thread"
+        );
+    }
+    assert_eq!(answered.len(), 12);
+    site.finish().await;
+}
