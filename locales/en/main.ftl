@@ -399,7 +399,7 @@ admin-group-move-down = Move down
 admin-group-move-down-named = Move down: { $name }
 admin-group-delete = Remove
 admin-group-delete-named = Remove: { $name }
-admin-error-group-not-empty = The menu group “{ $name }” still holds boards or pages. Move them to another group first; nothing was removed.
+admin-error-group-not-empty = The menu group “{ $name }” still holds boards, pages or links. Move or remove them first; nothing was removed.
 admin-error-move = Choose up or down.
 # Drafts and scheduled posts
 drafts-link = Drafts and scheduled
@@ -518,3 +518,14 @@ admin-menu-entries = In the menu
 admin-menu-board = board
 admin-menu-page = page
 admin-menu-no-entries = No board or page is in this group yet. Choose the group on a board's settings or a page's form.
+
+## Menu links: an entry of a menu group that opens an address (/admin/links/<id>)
+admin-menu-link = link
+admin-menu-link-add = Add a link to this group
+admin-menu-link-new = New menu link
+admin-menu-link-edit = Edit
+admin-menu-link-edit-named = Edit: { $name }
+admin-menu-link-address = Address
+admin-menu-link-address-hint = A page of this site, starting with / (for example /b/news), or another site's address starting with https:// or http://.
+admin-menu-link-delete = Remove this link from the menu
+admin-error-menu-address = This address can't be used in the menu. Give a path of this site starting with a single / (such as /b/news), or an address starting with https:// or http://. Nothing was saved.

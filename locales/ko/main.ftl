@@ -386,7 +386,7 @@ admin-group-move-down = 아래로
 admin-group-move-down-named = 아래로: { $name }
 admin-group-delete = 삭제
 admin-group-delete-named = 삭제: { $name }
-admin-error-group-not-empty = 메뉴 그룹 “{ $name }”에 아직 게시판이나 페이지가 있습니다. 먼저 다른 그룹으로 옮기세요. 아무것도 삭제하지 않았습니다.
+admin-error-group-not-empty = 메뉴 그룹 “{ $name }”에 아직 게시판, 페이지나 링크가 있습니다. 먼저 옮기거나 삭제하세요. 아무것도 삭제하지 않았습니다.
 admin-error-move = 위 또는 아래를 고르세요.
 # 임시 저장과 예약 게시
 drafts-link = 임시 저장·예약 글
@@ -505,3 +505,14 @@ admin-menu-entries = 메뉴 순서
 admin-menu-board = 게시판
 admin-menu-page = 페이지
 admin-menu-no-entries = 이 그룹에는 아직 게시판이나 페이지가 없습니다. 게시판 설정이나 페이지 양식에서 그룹을 고르세요.
+
+## 메뉴 링크: 메뉴 그룹에서 주소를 여는 항목 (/admin/links/<id>)
+admin-menu-link = 링크
+admin-menu-link-add = 이 그룹에 링크 추가
+admin-menu-link-new = 새 메뉴 링크
+admin-menu-link-edit = 수정
+admin-menu-link-edit-named = 수정: { $name }
+admin-menu-link-address = 주소
+admin-menu-link-address-hint = 이 사이트의 페이지는 /로 시작하고(예: /b/news), 다른 사이트의 주소는 https:// 또는 http://로 시작합니다.
+admin-menu-link-delete = 이 링크를 메뉴에서 삭제
+admin-error-menu-address = 이 주소는 메뉴에 쓸 수 없습니다. /로 한 번만 시작하는 이 사이트의 경로(예: /b/news)나 https:// 또는 http://로 시작하는 주소를 입력하세요. 아무것도 저장하지 않았습니다.

@@ -13,6 +13,7 @@ pub mod legacy_password;
 pub mod list_image;
 pub mod markdown;
 pub mod menu;
+pub mod menu_link;
 pub mod model;
 pub mod page;
 pub mod paging;

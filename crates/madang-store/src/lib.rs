@@ -26,6 +26,7 @@ mod latest;
 mod lists;
 mod members;
 mod menu;
+mod menu_links;
 mod neighbours;
 mod pages;
 mod posts;
@@ -54,6 +55,7 @@ pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewCo
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
 pub use members::NewMember;
+pub use menu_links::{MenuLink, MenuLinkSettings};
 pub use neighbours::PostNeighbours;
 pub use pages::PageEntry;
 pub use posts::BoardPage;

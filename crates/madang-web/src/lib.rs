@@ -18,6 +18,7 @@ use madang_store::Store;
 mod account;
 mod admin;
 mod admin_groups;
+mod admin_menu_links;
 mod admin_pages;
 mod admin_redirects;
 mod audit_log;
@@ -298,6 +299,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(admin_redirects::routes())
         .merge(admin_groups::routes())
+        .merge(admin_menu_links::routes())
         .merge(admin_pages::routes())
         .route("/pages/{slug}", get(pages::page))
         .merge(ops::routes())

@@ -1,5 +1,5 @@
 //! What nearly every page shows around its content — the site name, menu groups with their
-//! boards (and counts) and pages, their titles in each language, whether the site still
+//! boards (and counts), pages and links, their titles in each language, whether the site still
 //! needs an administrator — read once per site generation instead of with six queries per
 //! page.
 //!
@@ -28,6 +28,8 @@ pub struct Shell {
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
     pub pages: Vec<madang_store::PageEntry>,
+    /// Menu links (with their titles per language), for the menu.
+    pub links: Vec<madang_store::MenuLink>,
     /// Boards' and menu groups' titles per language, over their default titles.
     pub titles: LocalTitles,
     pub needs_setup: bool,
@@ -93,11 +95,12 @@ impl AppState {
             return shell.clone();
         }
         let store = self.store();
-        let (name, groups, boards, pages, titles, members) = (
+        let (name, groups, boards, pages, links, titles, members) = (
             store.setting(SITE_NAME).await,
             store.groups().await,
             store.boards().await,
             store.page_entries().await,
+            store.menu_links().await,
             store.local_titles().await,
             store.member_count().await,
         );
@@ -105,6 +108,7 @@ impl AppState {
             && groups.is_ok()
             && boards.is_ok()
             && pages.is_ok()
+            && links.is_ok()
             && titles.is_ok()
             && members.is_ok();
         let shell = Arc::new(Shell {
@@ -112,6 +116,7 @@ impl AppState {
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),
+            links: links.unwrap_or_default(),
             titles: titles.unwrap_or_default(),
             needs_setup: members.map(|n| n == 0).unwrap_or(false),
         });
