@@ -529,3 +529,16 @@ admin-menu-link-address = Address
 admin-menu-link-address-hint = A page of this site, starting with / (for example /b/news), or another site's address starting with https:// or http://.
 admin-menu-link-delete = Remove this link from the menu
 admin-error-menu-address = This address can't be used in the menu. Give a path of this site starting with a single / (such as /b/news), or an address starting with https:// or http://. Nothing was saved.
+
+## The site's logo (/admin)
+admin-logo = Logo
+admin-logo-none = The header shows the site's name; upload an image to show a logo instead.
+admin-logo-current = The current logo of { $name }
+admin-logo-file = Image
+admin-logo-hint = A PNG, JPEG or WebP image of at most { $kb } KB. Screen readers read the site's name in its place. SVG is not accepted.
+admin-logo-upload = Upload the logo
+admin-logo-remove = Remove the logo
+admin-logo-error-empty = Choose an image to upload. Nothing was changed.
+admin-logo-error-size = The logo can be at most { $kb } KB. Nothing was changed.
+admin-logo-error-type = The logo must be a PNG, JPEG or WebP image (judged by its content; SVG is not accepted). Nothing was changed.
+admin-logo-error-upload = The upload could not be read. Nothing was changed.

@@ -516,3 +516,16 @@ admin-menu-link-address = 주소
 admin-menu-link-address-hint = 이 사이트의 페이지는 /로 시작하고(예: /b/news), 다른 사이트의 주소는 https:// 또는 http://로 시작합니다.
 admin-menu-link-delete = 이 링크를 메뉴에서 삭제
 admin-error-menu-address = 이 주소는 메뉴에 쓸 수 없습니다. /로 한 번만 시작하는 이 사이트의 경로(예: /b/news)나 https:// 또는 http://로 시작하는 주소를 입력하세요. 아무것도 저장하지 않았습니다.
+
+## 사이트 로고 (/admin)
+admin-logo = 로고
+admin-logo-none = 머리말에 사이트 이름이 표시됩니다. 로고를 표시하려면 이미지를 올리세요.
+admin-logo-current = { $name }의 현재 로고
+admin-logo-file = 이미지
+admin-logo-hint = { $kb }KB 이하의 PNG, JPEG 또는 WebP 이미지. 화면 낭독기는 그 자리에서 사이트 이름을 읽습니다. SVG는 받지 않습니다.
+admin-logo-upload = 로고 올리기
+admin-logo-remove = 로고 삭제
+admin-logo-error-empty = 올릴 이미지를 고르세요. 아무것도 바꾸지 않았습니다.
+admin-logo-error-size = 로고는 { $kb }KB 이하여야 합니다. 아무것도 바꾸지 않았습니다.
+admin-logo-error-type = 로고는 PNG, JPEG 또는 WebP 이미지여야 합니다(내용으로 판단하며 SVG는 받지 않습니다). 아무것도 바꾸지 않았습니다.
+admin-logo-error-upload = 올린 파일을 읽을 수 없습니다. 아무것도 바꾸지 않았습니다.

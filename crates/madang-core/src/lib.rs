@@ -11,6 +11,7 @@ pub mod download;
 pub mod html;
 pub mod legacy_password;
 pub mod list_image;
+pub mod logo;
 pub mod markdown;
 pub mod menu;
 pub mod menu_link;

@@ -18,6 +18,29 @@ impl Store {
         Ok(value.map(|(v,)| v))
     }
 
+    /// Reads several settings in one statement: key → value for those that are set.
+    pub async fn settings_of(
+        &self,
+        keys: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        if keys.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT key, value FROM settings WHERE key IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String, String)> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for key in keys {
+                query = query.bind(*key);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// Writes a setting and bumps the generation.
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         on_db!(self, |pool| {

@@ -220,6 +220,7 @@ pub(crate) async fn render_dashboard(
             groups => groups.iter().map(|g| context! { id => g.id, slug => g.slug.clone(), title => g.title.clone() }).collect::<Vec<_>>(),
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
+            logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
         },
     )?;
     Ok(Html(html).into_response())
@@ -403,6 +404,7 @@ async fn board_page(
             ],
             groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
             levels => (1..=10).collect::<Vec<i64>>(),
+            logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
             error => error.map(|k| i18n::text(lang, k)),
         },
     )?;

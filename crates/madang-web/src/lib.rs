@@ -18,6 +18,7 @@ use madang_store::Store;
 mod account;
 mod admin;
 mod admin_groups;
+mod admin_logo;
 mod admin_menu_links;
 mod admin_pages;
 mod admin_redirects;
@@ -300,6 +301,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin_redirects::routes())
         .merge(admin_groups::routes())
         .merge(admin_menu_links::routes())
+        .merge(admin_logo::routes())
         .merge(admin_pages::routes())
         .route("/pages/{slug}", get(pages::page))
         .merge(ops::routes())

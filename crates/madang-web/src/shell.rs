@@ -24,6 +24,8 @@ pub const SHELL_TTL: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub struct Shell {
     pub name: String,
+    /// The logo's address under `/logo/`, when the site has one.
+    pub logo: Option<String>,
     pub groups: Vec<Group>,
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
@@ -95,8 +97,10 @@ impl AppState {
             return shell.clone();
         }
         let store = self.store();
-        let (name, groups, boards, pages, links, titles, members) = (
-            store.setting(SITE_NAME).await,
+        let (site_settings, groups, boards, pages, links, titles, members) = (
+            store
+                .settings_of(&[SITE_NAME, madang_store::LOGO_SETTING])
+                .await,
             store.groups().await,
             store.boards().await,
             store.page_entries().await,
@@ -104,15 +108,23 @@ impl AppState {
             store.local_titles().await,
             store.member_count().await,
         );
-        let complete = name.is_ok()
+        let complete = site_settings.is_ok()
             && groups.is_ok()
             && boards.is_ok()
             && pages.is_ok()
             && links.is_ok()
             && titles.is_ok()
             && members.is_ok();
+        let mut settings = site_settings.as_ref().ok().cloned().unwrap_or_default();
         let shell = Arc::new(Shell {
-            name: name.ok().flatten().unwrap_or_else(|| "Madang".into()),
+            name: settings
+                .remove(SITE_NAME)
+                .unwrap_or_else(|| "Madang".into()),
+            logo: settings
+                .remove(madang_store::LOGO_SETTING)
+                .as_deref()
+                .and_then(crate::admin_logo::logo_file)
+                .map(str::to_owned),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),

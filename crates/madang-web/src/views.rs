@@ -21,6 +21,8 @@ use crate::i18n::Lang;
 #[derive(Debug, Serialize)]
 pub(crate) struct SiteView {
     pub name: String,
+    /// The logo's file under `/logo/`, shown in the header with `name` as its text.
+    pub logo: Option<String>,
     pub menu: Vec<MenuGroupView>,
     pub needs_setup: bool,
     /// The signed-in member, for the header.
@@ -87,6 +89,7 @@ impl SiteView {
         });
         SiteView {
             name: shell.name.clone(),
+            logo: shell.logo.clone(),
             menu,
             needs_setup: shell.needs_setup,
             me,

@@ -262,6 +262,26 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
     assert_eq!(linked.status, 303, "menu link: {}", linked.text());
     let link = site.store().menu_links().await.unwrap()[0].id;
 
+    // A logo in every page's header.
+    let logo = site
+        .state
+        .files()
+        .put(axum::body::Bytes::from_static(b"\x89PNG\r\n\x1a\n logo"))
+        .await
+        .unwrap();
+    site.store()
+        .set_logo(
+            Some(&logo.key),
+            madang_store::ActorRef {
+                id: None,
+                name: "checker",
+                ip: "",
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+
     // A content page in the menu, with a Korean version.
     let actor = madang_store::ActorRef {
         id: None,
