@@ -542,3 +542,8 @@ admin-logo-error-empty = Choose an image to upload. Nothing was changed.
 admin-logo-error-size = The logo can be at most { $kb } KB. Nothing was changed.
 admin-logo-error-type = The logo must be a PNG, JPEG or WebP image (judged by its content; SVG is not accepted). Nothing was changed.
 admin-logo-error-upload = The upload could not be read. Nothing was changed.
+
+## The site's time zone (/admin)
+admin-time-zone = Time zone
+admin-time-zone-hint = Dates are shown in this zone, by its IANA name such as Asia/Seoul or Europe/Berlin. Leave it empty for the configured zone ({ $zone }).
+admin-error-time-zone = “{ $zone }” is not a time zone this site knows. Give an IANA name such as Asia/Seoul, or leave the field empty. Nothing was saved.

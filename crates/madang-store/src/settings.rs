@@ -3,6 +3,10 @@
 use crate::BeginWrite;
 use crate::{Result, Store, on_db};
 
+/// The setting that holds the site's time zone, set by an administrator (an IANA name,
+/// `madang_core::time::site_zone`); without it, the configuration's zone applies.
+pub const TIME_ZONE_SETTING: &str = "time_zone";
+
 /// The setting that counts writes; cached pages are keyed by it.
 pub(crate) const GENERATION: &str = "generation";
 

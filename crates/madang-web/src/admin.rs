@@ -221,6 +221,8 @@ pub(crate) async fn render_dashboard(
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
             logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
+            time_zone => state.store().setting(madang_store::TIME_ZONE_SETTING).await?.unwrap_or_default(),
+            default_zone => state.config().zone.iana_name().unwrap_or("UTC"),
         },
     )?;
     Ok(Html(html).into_response())
@@ -250,6 +252,19 @@ async fn save_settings(
     if name.is_empty() || name.chars().count() > 200 {
         let message = i18n::text(lang, "admin-error-site-name");
         return render_dashboard(&state, lang, &current, Some(message)).await;
+    }
+    // An empty time zone goes back to the configuration's; a name must be one the time
+    // zone database knows. Checked before anything is saved.
+    let zone = trimmed(&fields, "time_zone");
+    if !zone.is_empty() && madang_core::time::site_zone(zone).is_none() {
+        let message = i18n::text_with(
+            lang,
+            "admin-error-time-zone",
+            &[("zone", zone.to_owned().into())],
+        );
+        let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
+        *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(page);
     }
     // A form without the field (an older page) leaves the mode as it is.
     let registration = match trimmed(&fields, "registration") {
@@ -292,6 +307,22 @@ async fn save_settings(
             jiff::Timestamp::now(),
         )
         .await?;
+    let zone_before = state
+        .store()
+        .setting(madang_store::TIME_ZONE_SETTING)
+        .await?
+        .unwrap_or_default();
+    if zone != zone_before {
+        state
+            .store()
+            .set_site_setting(
+                madang_store::TIME_ZONE_SETTING,
+                zone,
+                actor,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+    }
     let current_mode = state.store().registration_mode().await?;
     if let Some(mode) = registration.filter(|m| *m != current_mode) {
         state

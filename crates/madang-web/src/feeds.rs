@@ -239,7 +239,8 @@ async fn site_feed(
         link: origin.url(&format!("{prefix}/")),
         self_url: origin.url(&format!("{prefix}/{}", kind.file())),
     };
-    render_feed(&state, lang, &origin, kind, &head, &items)
+    let zone = state.zone().await;
+    render_feed(lang, &origin, kind, &head, &items, &zone)
 }
 
 async fn board_feed(
@@ -269,18 +270,18 @@ async fn board_feed(
         link: origin.url(&format!("{prefix}/b/{}", board.slug)),
         self_url: origin.url(&format!("{prefix}/b/{}/{}", board.slug, kind.file())),
     };
-    render_feed(&state, lang, &origin, kind, &head, &items)
+    let zone = state.zone().await;
+    render_feed(lang, &origin, kind, &head, &items, &zone)
 }
 
 fn render_feed(
-    state: &AppState,
     lang: Lang,
     origin: &Origin,
     kind: FeedKind,
     head: &FeedHead,
     items: &[FeedItem],
+    zone: &jiff::tz::TimeZone,
 ) -> Result<Response, AppError> {
-    let zone = &state.config().zone;
     let xml = match kind {
         FeedKind::Rss => write_rss(zone, lang, origin, head, items),
         FeedKind::Atom => write_atom(zone, lang, origin, head, items),

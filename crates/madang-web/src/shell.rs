@@ -26,6 +26,9 @@ pub struct Shell {
     pub name: String,
     /// The logo's address under `/logo/`, when the site has one.
     pub logo: Option<String>,
+    /// The time zone an administrator set (`None`: the configuration's applies, see
+    /// [`AppState::zone`]).
+    pub zone: Option<jiff::tz::TimeZone>,
     pub groups: Vec<Group>,
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
@@ -71,6 +74,18 @@ impl Shell {
     }
 }
 
+impl AppState {
+    /// The site's time zone: the one an administrator set, else the configuration's
+    /// (`madang.toml`). Read through the shell, so a change reaches every node with the
+    /// site generation, without a restart.
+    pub(crate) async fn zone(&self) -> jiff::tz::TimeZone {
+        match &self.shell().await.zone {
+            Some(zone) => zone.clone(),
+            None => self.config().zone.clone(),
+        }
+    }
+}
+
 /// A shell with the generation, the count of local writes and the time it was read at.
 type KeptShell = (i64, u64, Instant, Arc<Shell>);
 
@@ -99,7 +114,11 @@ impl AppState {
         let store = self.store();
         let (site_settings, groups, boards, pages, links, titles, members) = (
             store
-                .settings_of(&[SITE_NAME, madang_store::LOGO_SETTING])
+                .settings_of(&[
+                    SITE_NAME,
+                    madang_store::LOGO_SETTING,
+                    madang_store::TIME_ZONE_SETTING,
+                ])
                 .await,
             store.groups().await,
             store.boards().await,
@@ -125,6 +144,10 @@ impl AppState {
                 .as_deref()
                 .and_then(crate::admin_logo::logo_file)
                 .map(str::to_owned),
+            zone: settings
+                .remove(madang_store::TIME_ZONE_SETTING)
+                .as_deref()
+                .and_then(madang_core::time::site_zone),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),

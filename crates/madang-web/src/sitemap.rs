@@ -41,7 +41,7 @@ pub(crate) async fn sitemap(
     origin: Origin,
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let default = state.config().default_language;
     let boards = state.store().boards().await?;
     let public: Vec<&Board> = boards.iter().filter(|b| public_board(b)).collect();

@@ -99,7 +99,7 @@ pub(crate) async fn write_page(
             editor_messages => crate::editor_uploads::messages(lang),
             secret => form.secret, pinned => form.pinned, links => form.links,
             translation_of => translation_of, reply_to => reply_to,
-            writing => crate::drafts::form_view(state, board, form),
+            writing => crate::drafts::form_view(board, form, &state.zone().await),
             may_pin => administers(&viewer, board),
             may_upload => may(&viewer, board, BoardAction::Upload),
             upload => crate::uploads::upload_view(lang, &board.uploads, attachments.len()),
@@ -186,7 +186,8 @@ pub(crate) async fn write_submit(
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
-    let checked = match crate::post_form::checked_fields(&state, &board, &form, None, 0, now) {
+    let zone = state.zone().await;
+    let checked = match crate::post_form::checked_fields(&board, &form, None, 0, now, &zone) {
         Ok(checked) => checked,
         Err(key) => {
             return write_page(
@@ -303,7 +304,8 @@ pub(crate) async fn edit_form(
         links: post.links.join("\n"),
         ..PostForm::default()
     };
-    crate::drafts::fill_form(&state, &mut form, &post, jiff::Timestamp::now());
+    let zone = state.zone().await;
+    crate::drafts::fill_form(&mut form, &post, jiff::Timestamp::now(), &zone);
     let attachments = state
         .store()
         .attachments(id)
@@ -379,8 +381,9 @@ pub(crate) async fn edit_submit(
         .iter()
         .filter(|a| !form.remove.contains(&a.id))
         .count();
+    let zone = state.zone().await;
     let checked =
-        match crate::post_form::checked_fields(&state, &board, &form, Some(&post), kept, now) {
+        match crate::post_form::checked_fields(&board, &form, Some(&post), kept, now, &zone) {
             Ok(checked) => checked,
             Err(key) => {
                 return write_page(

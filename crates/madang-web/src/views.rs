@@ -261,8 +261,13 @@ impl Object for PostItemView {
 }
 
 impl PostItemView {
-    pub fn new(state: &AppState, board: &Board, post: &PostSummary, lang: Lang) -> PostItemView {
-        let (date, date_iso) = list_dates(post.published_at, &state.config().zone, lang.code());
+    pub fn new(
+        board: &Board,
+        post: &PostSummary,
+        lang: Lang,
+        zone: &jiff::tz::TimeZone,
+    ) -> PostItemView {
+        let (date, date_iso) = list_dates(post.published_at, zone, lang.code());
         PostItemView {
             id: post.id,
             href: Value::from(format!("{}/b/{}/{}", lang.prefix(), board.slug, post.id)),
