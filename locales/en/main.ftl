@@ -547,3 +547,9 @@ admin-logo-error-upload = The upload could not be read. Nothing was changed.
 admin-time-zone = Time zone
 admin-time-zone-hint = Dates are shown in this zone, by its IANA name such as Asia/Seoul or Europe/Berlin. Leave it empty for the configured zone ({ $zone }).
 admin-error-time-zone = “{ $zone }” is not a time zone this site knows. Give an IANA name such as Asia/Seoul, or leave the field empty. Nothing was saved.
+
+## The site's default language (/admin)
+admin-default-language = Default language
+admin-default-language-configured = As configured ({ $language })
+admin-default-language-hint = Pages in this language have addresses without a prefix; the other language lives under /en or /ko. Old addresses with the default's prefix move to the unprefixed ones.
+admin-error-default-language = Choose English or Korean as the default language. Nothing was saved.

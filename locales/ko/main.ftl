@@ -534,3 +534,9 @@ admin-logo-error-upload = 올린 파일을 읽을 수 없습니다. 아무것도
 admin-time-zone = 시간대
 admin-time-zone-hint = 날짜를 이 시간대로 표시합니다. Asia/Seoul이나 Europe/Berlin 같은 IANA 이름으로 적으세요. 비워 두면 설정 파일의 시간대({ $zone })를 씁니다.
 admin-error-time-zone = “{ $zone }”은(는) 이 사이트가 아는 시간대가 아닙니다. Asia/Seoul 같은 IANA 이름을 적거나 비워 두세요. 아무것도 저장하지 않았습니다.
+
+## 사이트 기본 언어 (/admin)
+admin-default-language = 기본 언어
+admin-default-language-configured = 설정 파일대로 ({ $language })
+admin-default-language-hint = 이 언어의 페이지는 접두어 없는 주소를 씁니다. 다른 언어는 /en 또는 /ko 아래에 있습니다. 기본 언어의 접두어가 붙은 옛 주소는 접두어 없는 주소로 옮겨 갑니다.
+admin-error-default-language = 기본 언어로 영어나 한국어를 고르세요. 아무것도 저장하지 않았습니다.

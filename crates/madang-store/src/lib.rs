@@ -70,7 +70,7 @@ pub use search::{
     SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
-pub use settings::TIME_ZONE_SETTING;
+pub use settings::{DEFAULT_LANGUAGE_SETTING, TIME_ZONE_SETTING};
 pub use staged::{NewStagedUpload, StagedUpload};
 pub use transfer::TransferRequest;
 pub use translations::{Translation, TranslationLink};

@@ -7,6 +7,10 @@ use crate::{Result, Store, on_db};
 /// `madang_core::time::site_zone`); without it, the configuration's zone applies.
 pub const TIME_ZONE_SETTING: &str = "time_zone";
 
+/// The setting that holds the UI language whose pages are unprefixed (`en`, `ko`), set by
+/// an administrator; without it, the configuration's applies.
+pub const DEFAULT_LANGUAGE_SETTING: &str = "default_language";
+
 /// The setting that counts writes; cached pages are keyed by it.
 pub(crate) const GENERATION: &str = "generation";
 

@@ -223,6 +223,11 @@ pub(crate) async fn render_dashboard(
             logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
             time_zone => state.store().setting(madang_store::TIME_ZONE_SETTING).await?.unwrap_or_default(),
             default_zone => state.config().zone.iana_name().unwrap_or("UTC"),
+            default_language => state.store().setting(madang_store::DEFAULT_LANGUAGE_SETTING).await?.unwrap_or_default(),
+            configured_language => format!("lang-name-{}", state.config().default_language.code()),
+            languages => crate::Language::ALL.iter().map(|l| context! {
+                value => l.code(), label => format!("lang-name-{}", l.code()),
+            }).collect::<Vec<_>>(),
         },
     )?;
     Ok(Html(html).into_response())
@@ -262,6 +267,15 @@ async fn save_settings(
             "admin-error-time-zone",
             &[("zone", zone.to_owned().into())],
         );
+        let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
+        *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(page);
+    }
+    // The default language: empty goes back to the configuration's. A form without the
+    // field (an older page) sends it empty too, which is what an unset one shows.
+    let language = trimmed(&fields, "default_language");
+    if !language.is_empty() && crate::Language::from_code(language).is_none() {
+        let message = i18n::text(lang, "admin-error-default-language");
         let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
         *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(page);
@@ -318,6 +332,22 @@ async fn save_settings(
             .set_site_setting(
                 madang_store::TIME_ZONE_SETTING,
                 zone,
+                actor,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+    }
+    let language_before = state
+        .store()
+        .setting(madang_store::DEFAULT_LANGUAGE_SETTING)
+        .await?
+        .unwrap_or_default();
+    if language != language_before {
+        state
+            .store()
+            .set_site_setting(
+                madang_store::DEFAULT_LANGUAGE_SETTING,
+                language,
                 actor,
                 jiff::Timestamp::now(),
             )

@@ -596,7 +596,7 @@ const ROBOTS_DISALLOWED: [&str; 7] = [
 /// in any UI language (each under its prefix, the default unprefixed).
 pub(crate) async fn robots(State(state): State<AppState>, origin: Origin) -> Response {
     let mut body = String::from("User-agent: *\nAllow: /\n");
-    for lang in Lang::all(state.config().default_language) {
+    for lang in Lang::all(state.default_language().await) {
         for path in ROBOTS_DISALLOWED {
             body.push_str(&format!("Disallow: {}{path}\n", lang.prefix()));
         }

@@ -29,6 +29,9 @@ pub struct Shell {
     /// The time zone an administrator set (`None`: the configuration's applies, see
     /// [`AppState::zone`]).
     pub zone: Option<jiff::tz::TimeZone>,
+    /// The default language an administrator set (`None`: the configuration's applies,
+    /// see [`AppState::default_language`]).
+    pub default_language: Option<crate::Language>,
     pub groups: Vec<Group>,
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
@@ -84,6 +87,25 @@ impl AppState {
             None => self.config().zone.clone(),
         }
     }
+
+    /// The UI language whose pages are unprefixed: the one an administrator set, else the
+    /// configuration's. Asked on every request, so it takes the shell this node keeps
+    /// while the site generation is unchanged (however old), and reads it again only when
+    /// the generation moved: a page served from the cache runs no statement.
+    pub(crate) async fn default_language(&self) -> crate::Language {
+        let generation = self.generation().await;
+        let kept = self.inner.shell.current.lock().ok().and_then(|current| {
+            current
+                .as_ref()
+                .filter(|(g, _, _, _)| generation == Some(*g))
+                .map(|(_, _, _, shell)| shell.default_language)
+        });
+        let set = match kept {
+            Some(set) => set,
+            None => self.shell().await.default_language,
+        };
+        set.unwrap_or(self.config().default_language)
+    }
 }
 
 /// A shell with the generation, the count of local writes and the time it was read at.
@@ -118,6 +140,7 @@ impl AppState {
                     SITE_NAME,
                     madang_store::LOGO_SETTING,
                     madang_store::TIME_ZONE_SETTING,
+                    madang_store::DEFAULT_LANGUAGE_SETTING,
                 ])
                 .await,
             store.groups().await,
@@ -148,6 +171,10 @@ impl AppState {
                 .remove(madang_store::TIME_ZONE_SETTING)
                 .as_deref()
                 .and_then(madang_core::time::site_zone),
+            default_language: settings
+                .remove(madang_store::DEFAULT_LANGUAGE_SETTING)
+                .as_deref()
+                .and_then(crate::Language::from_code),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),
