@@ -535,18 +535,18 @@ admin-logo = Logo
 admin-logo-none = The header shows the site's name; upload an image to show a logo instead.
 admin-logo-current = The current logo of { $name }
 admin-logo-file = Image
-admin-logo-hint = A PNG, JPEG or WebP image of at most { $kb } KB. Screen readers read the site's name in its place. SVG is not accepted.
+admin-logo-hint = A PNG, JPEG or WebP image of at most { $size } KB. Screen readers read the site's name in its place. SVG is not accepted.
 admin-logo-upload = Upload the logo
 admin-logo-remove = Remove the logo
 admin-logo-error-empty = Choose an image to upload. Nothing was changed.
-admin-logo-error-size = The logo can be at most { $kb } KB. Nothing was changed.
+admin-logo-error-size = The logo can be at most { $size } KB. Nothing was changed.
 admin-logo-error-type = The logo must be a PNG, JPEG or WebP image (judged by its content; SVG is not accepted). Nothing was changed.
 admin-logo-error-upload = The upload could not be read. Nothing was changed.
 
 ## The site's time zone (/admin)
 admin-time-zone = Time zone
-admin-time-zone-hint = Dates are shown in this zone, by its IANA name such as Asia/Seoul or Europe/Berlin. Leave it empty for the configured zone ({ $zone }).
-admin-error-time-zone = “{ $zone }” is not a time zone this site knows. Give an IANA name such as Asia/Seoul, or leave the field empty. Nothing was saved.
+admin-time-zone-hint = Dates are shown in this zone, by its IANA name such as Asia/Seoul or Europe/Berlin. Leave it empty for the configured zone ({ $name }).
+admin-error-time-zone = “{ $name }” is not a time zone this site knows. Give an IANA name such as Asia/Seoul, or leave the field empty. Nothing was saved.
 
 ## The site's default language (/admin)
 admin-default-language = Default language

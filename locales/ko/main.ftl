@@ -522,18 +522,18 @@ admin-logo = 로고
 admin-logo-none = 머리말에 사이트 이름이 표시됩니다. 로고를 표시하려면 이미지를 올리세요.
 admin-logo-current = { $name }의 현재 로고
 admin-logo-file = 이미지
-admin-logo-hint = { $kb }KB 이하의 PNG, JPEG 또는 WebP 이미지. 화면 낭독기는 그 자리에서 사이트 이름을 읽습니다. SVG는 받지 않습니다.
+admin-logo-hint = { $size }KB 이하의 PNG, JPEG 또는 WebP 이미지. 화면 낭독기는 그 자리에서 사이트 이름을 읽습니다. SVG는 받지 않습니다.
 admin-logo-upload = 로고 올리기
 admin-logo-remove = 로고 삭제
 admin-logo-error-empty = 올릴 이미지를 고르세요. 아무것도 바꾸지 않았습니다.
-admin-logo-error-size = 로고는 { $kb }KB 이하여야 합니다. 아무것도 바꾸지 않았습니다.
+admin-logo-error-size = 로고는 { $size }KB 이하여야 합니다. 아무것도 바꾸지 않았습니다.
 admin-logo-error-type = 로고는 PNG, JPEG 또는 WebP 이미지여야 합니다(내용으로 판단하며 SVG는 받지 않습니다). 아무것도 바꾸지 않았습니다.
 admin-logo-error-upload = 올린 파일을 읽을 수 없습니다. 아무것도 바꾸지 않았습니다.
 
 ## 사이트 시간대 (/admin)
 admin-time-zone = 시간대
-admin-time-zone-hint = 날짜를 이 시간대로 표시합니다. Asia/Seoul이나 Europe/Berlin 같은 IANA 이름으로 적으세요. 비워 두면 설정 파일의 시간대({ $zone })를 씁니다.
-admin-error-time-zone = “{ $zone }”은(는) 이 사이트가 아는 시간대가 아닙니다. Asia/Seoul 같은 IANA 이름을 적거나 비워 두세요. 아무것도 저장하지 않았습니다.
+admin-time-zone-hint = 날짜를 이 시간대로 표시합니다. Asia/Seoul이나 Europe/Berlin 같은 IANA 이름으로 적으세요. 비워 두면 설정 파일의 시간대({ $name })를 씁니다.
+admin-error-time-zone = “{ $name }”은(는) 이 사이트가 아는 시간대가 아닙니다. Asia/Seoul 같은 IANA 이름을 적거나 비워 두세요. 아무것도 저장하지 않았습니다.
 
 ## 사이트 기본 언어 (/admin)
 admin-default-language = 기본 언어

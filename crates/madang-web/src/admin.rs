@@ -265,7 +265,7 @@ async fn save_settings(
         let message = i18n::text_with(
             lang,
             "admin-error-time-zone",
-            &[("zone", zone.to_owned().into())],
+            &[("name", zone.to_owned().into())],
         );
         let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
         *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

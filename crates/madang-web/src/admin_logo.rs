@@ -103,7 +103,7 @@ async fn upload(
         let message = i18n::text_with(
             lang,
             refusal.message_key(),
-            &[("kb", ((MAX_LOGO_BYTES / 1024) as i64).into())],
+            &[("size", ((MAX_LOGO_BYTES / 1024) as i64).into())],
         );
         let mut page =
             crate::admin::render_dashboard(&state, lang, &current, Some(message)).await?;
