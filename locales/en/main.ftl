@@ -399,7 +399,7 @@ admin-group-move-down = Move down
 admin-group-move-down-named = Move down: { $name }
 admin-group-delete = Remove
 admin-group-delete-named = Remove: { $name }
-admin-error-group-not-empty = The menu group “{ $name }” still holds boards or pages. Move them to another group first; nothing was removed.
+admin-error-group-not-empty = The menu group “{ $name }” still holds boards, pages or links. Move or remove them first; nothing was removed.
 admin-error-move = Choose up or down.
 # Drafts and scheduled posts
 drafts-link = Drafts and scheduled
@@ -519,3 +519,38 @@ admin-menu-entries = In the menu
 admin-menu-board = board
 admin-menu-page = page
 admin-menu-no-entries = No board or page is in this group yet. Choose the group on a board's settings or a page's form.
+
+## Menu links: an entry of a menu group that opens an address (/admin/links/<id>)
+admin-menu-link = link
+admin-menu-link-add = Add a link to this group
+admin-menu-link-new = New menu link
+admin-menu-link-edit = Edit
+admin-menu-link-edit-named = Edit: { $name }
+admin-menu-link-address = Address
+admin-menu-link-address-hint = A page of this site, starting with / (for example /b/news), or another site's address starting with https:// or http://.
+admin-menu-link-delete = Remove this link from the menu
+admin-error-menu-address = This address can't be used in the menu. Give a path of this site starting with a single / (such as /b/news), or an address starting with https:// or http://. Nothing was saved.
+
+## The site's logo (/admin)
+admin-logo = Logo
+admin-logo-none = The header shows the site's name; upload an image to show a logo instead.
+admin-logo-current = The current logo of { $name }
+admin-logo-file = Image
+admin-logo-hint = A PNG, JPEG or WebP image of at most { $size } KB. Screen readers read the site's name in its place. SVG is not accepted.
+admin-logo-upload = Upload the logo
+admin-logo-remove = Remove the logo
+admin-logo-error-empty = Choose an image to upload. Nothing was changed.
+admin-logo-error-size = The logo can be at most { $size } KB. Nothing was changed.
+admin-logo-error-type = The logo must be a PNG, JPEG or WebP image (judged by its content; SVG is not accepted). Nothing was changed.
+admin-logo-error-upload = The upload could not be read. Nothing was changed.
+
+## The site's time zone (/admin)
+admin-time-zone = Time zone
+admin-time-zone-hint = Dates are shown in this zone, by its IANA name such as Asia/Seoul or Europe/Berlin. Leave it empty for the configured zone ({ $name }).
+admin-error-time-zone = “{ $name }” is not a time zone this site knows. Give an IANA name such as Asia/Seoul, or leave the field empty. Nothing was saved.
+
+## The site's default language (/admin)
+admin-default-language = Default language
+admin-default-language-configured = As configured ({ $language })
+admin-default-language-hint = Pages in this language have addresses without a prefix; the other language lives under /en or /ko. Old addresses with the default's prefix move to the unprefixed ones.
+admin-error-default-language = Choose English or Korean as the default language. Nothing was saved.

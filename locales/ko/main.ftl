@@ -386,7 +386,7 @@ admin-group-move-down = 아래로
 admin-group-move-down-named = 아래로: { $name }
 admin-group-delete = 삭제
 admin-group-delete-named = 삭제: { $name }
-admin-error-group-not-empty = 메뉴 그룹 “{ $name }”에 아직 게시판이나 페이지가 있습니다. 먼저 다른 그룹으로 옮기세요. 아무것도 삭제하지 않았습니다.
+admin-error-group-not-empty = 메뉴 그룹 “{ $name }”에 아직 게시판, 페이지나 링크가 있습니다. 먼저 옮기거나 삭제하세요. 아무것도 삭제하지 않았습니다.
 admin-error-move = 위 또는 아래를 고르세요.
 # 임시 저장과 예약 게시
 drafts-link = 임시 저장·예약 글
@@ -506,3 +506,38 @@ admin-menu-entries = 메뉴 순서
 admin-menu-board = 게시판
 admin-menu-page = 페이지
 admin-menu-no-entries = 이 그룹에는 아직 게시판이나 페이지가 없습니다. 게시판 설정이나 페이지 양식에서 그룹을 고르세요.
+
+## 메뉴 링크: 메뉴 그룹에서 주소를 여는 항목 (/admin/links/<id>)
+admin-menu-link = 링크
+admin-menu-link-add = 이 그룹에 링크 추가
+admin-menu-link-new = 새 메뉴 링크
+admin-menu-link-edit = 수정
+admin-menu-link-edit-named = 수정: { $name }
+admin-menu-link-address = 주소
+admin-menu-link-address-hint = 이 사이트의 페이지는 /로 시작하고(예: /b/news), 다른 사이트의 주소는 https:// 또는 http://로 시작합니다.
+admin-menu-link-delete = 이 링크를 메뉴에서 삭제
+admin-error-menu-address = 이 주소는 메뉴에 쓸 수 없습니다. /로 한 번만 시작하는 이 사이트의 경로(예: /b/news)나 https:// 또는 http://로 시작하는 주소를 입력하세요. 아무것도 저장하지 않았습니다.
+
+## 사이트 로고 (/admin)
+admin-logo = 로고
+admin-logo-none = 머리말에 사이트 이름이 표시됩니다. 로고를 표시하려면 이미지를 올리세요.
+admin-logo-current = { $name }의 현재 로고
+admin-logo-file = 이미지
+admin-logo-hint = { $size }KB 이하의 PNG, JPEG 또는 WebP 이미지. 화면 낭독기는 그 자리에서 사이트 이름을 읽습니다. SVG는 받지 않습니다.
+admin-logo-upload = 로고 올리기
+admin-logo-remove = 로고 삭제
+admin-logo-error-empty = 올릴 이미지를 고르세요. 아무것도 바꾸지 않았습니다.
+admin-logo-error-size = 로고는 { $size }KB 이하여야 합니다. 아무것도 바꾸지 않았습니다.
+admin-logo-error-type = 로고는 PNG, JPEG 또는 WebP 이미지여야 합니다(내용으로 판단하며 SVG는 받지 않습니다). 아무것도 바꾸지 않았습니다.
+admin-logo-error-upload = 올린 파일을 읽을 수 없습니다. 아무것도 바꾸지 않았습니다.
+
+## 사이트 시간대 (/admin)
+admin-time-zone = 시간대
+admin-time-zone-hint = 날짜를 이 시간대로 표시합니다. Asia/Seoul이나 Europe/Berlin 같은 IANA 이름으로 적으세요. 비워 두면 설정 파일의 시간대({ $name })를 씁니다.
+admin-error-time-zone = “{ $name }”은(는) 이 사이트가 아는 시간대가 아닙니다. Asia/Seoul 같은 IANA 이름을 적거나 비워 두세요. 아무것도 저장하지 않았습니다.
+
+## 사이트 기본 언어 (/admin)
+admin-default-language = 기본 언어
+admin-default-language-configured = 설정 파일대로 ({ $language })
+admin-default-language-hint = 이 언어의 페이지는 접두어 없는 주소를 씁니다. 다른 언어는 /en 또는 /ko 아래에 있습니다. 기본 언어의 접두어가 붙은 옛 주소는 접두어 없는 주소로 옮겨 갑니다.
+admin-error-default-language = 기본 언어로 영어나 한국어를 고르세요. 아무것도 저장하지 않았습니다.

@@ -11,6 +11,28 @@ pub fn zone(name: &str) -> Option<TimeZone> {
     TimeZone::get(name).ok()
 }
 
+/// The most characters a time zone's name may have as a site setting.
+pub const MAX_ZONE_NAME_CHARS: usize = 64;
+
+/// A time zone an administrator may set for the site: an IANA name the time zone database
+/// knows (`Asia/Seoul`, `Europe/Berlin`, `UTC`), written as a name — letters, digits and
+/// `_ + - /`, no empty or `.` parts — so nothing typed is read as a path; `None` otherwise.
+pub fn site_zone(name: &str) -> Option<TimeZone> {
+    let name = name.trim();
+    let plain = !name.is_empty()
+        && name.len() <= MAX_ZONE_NAME_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c))
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.'));
+    if !plain {
+        return None;
+    }
+    zone(name).filter(|z| z.iana_name().is_some())
+}
+
 const MONTHS: [&str; 12] = [
     "January",
     "February",
@@ -133,6 +155,36 @@ pub fn parse_local(text: &str, zone: &TimeZone) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_zones_are_iana_names() {
+        for name in [
+            "Asia/Seoul",
+            "Europe/Berlin",
+            "UTC",
+            "America/Argentina/Buenos_Aires",
+            " Asia/Tokyo ",
+        ] {
+            let zone = site_zone(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(zone.iana_name(), Some(name.trim()));
+        }
+        for name in [
+            "",
+            "Mars/Olympus",
+            "Asia/Seoul/",
+            "/etc/passwd",
+            "../../etc/passwd",
+            "Asia/../UTC",
+            "Asia//Seoul",
+            "Asia/Se oul",
+            "Asia/Seoul\u{0}",
+            "+09:00",
+            "KST 9",
+            &"A".repeat(MAX_ZONE_NAME_CHARS + 1),
+        ] {
+            assert!(site_zone(name).is_none(), "{name:?}");
+        }
+    }
 
     #[test]
     fn iso_dates_agree_with_strftime_in_every_zone_kind() {

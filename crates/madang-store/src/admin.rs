@@ -101,7 +101,7 @@ fn describe(s: &BoardSettings) -> String {
 }
 
 /// Titles as they are stored: trimmed, the empty ones left out.
-fn trimmed_titles(titles: &TitlesByLang) -> TitlesByLang {
+pub(crate) fn trimmed_titles(titles: &TitlesByLang) -> TitlesByLang {
     titles
         .iter()
         .map(|(lang, title)| (lang.clone(), title.trim().to_owned()))

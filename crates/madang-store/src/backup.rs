@@ -56,11 +56,9 @@ macro_rules! version_and_keys {
             sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
                 .fetch_one(&mut *$conn)
                 .await?;
-        let keys: Vec<(String,)> = sqlx::query_as(
-            "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files UNION SELECT storage_key FROM staged_uploads",
-        )
-        .fetch_all(&mut *$conn)
-        .await?;
+        let keys: Vec<(String,)> = sqlx::query_as(crate::logo::REFERENCED_KEYS)
+            .fetch_all(&mut *$conn)
+            .await?;
         let keys: BTreeSet<String> = keys.into_iter().map(|(k,)| k).collect();
         (version.unwrap_or(0), keys.into_iter().collect::<Vec<_>>())
     }};

@@ -47,14 +47,13 @@ impl Store {
         Ok(problems)
     }
 
-    /// Every storage key the data refers to (attachments and imported legacy files).
+    /// Every storage key the data refers to (attachments, imported legacy files, uploads
+    /// waiting for their post, the logo).
     pub async fn referenced_storage_keys(&self) -> Result<Vec<String>> {
         let keys: Vec<(String,)> = on_db!(self, |pool| {
-            sqlx::query_as(
-                "SELECT storage_key FROM attachments UNION SELECT storage_key FROM legacy_files UNION SELECT storage_key FROM staged_uploads ORDER BY 1",
-            )
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(&format!("{} ORDER BY 1", crate::logo::REFERENCED_KEYS))
+                .fetch_all(pool)
+                .await?
         });
         Ok(keys.into_iter().map(|(k,)| k).collect())
     }

@@ -24,8 +24,10 @@ mod editing;
 mod import;
 mod latest;
 mod lists;
+mod logo;
 mod members;
 mod menu;
+mod menu_links;
 mod neighbours;
 mod pages;
 mod posts;
@@ -53,7 +55,9 @@ pub use check::Problem;
 pub use comments::{COMMENTS_PER_MINUTE, CommentRefusal, MAX_COMMENT_DEPTH, NewComment};
 pub use editing::{ActorRef, PostEdit, RESTORE_DAYS};
 pub use import::*;
+pub use logo::LOGO_SETTING;
 pub use members::NewMember;
+pub use menu_links::{MenuLink, MenuLinkSettings};
 pub use neighbours::PostNeighbours;
 pub use pages::PageEntry;
 pub use posts::BoardPage;
@@ -66,6 +70,7 @@ pub use search::{
     PostTerms, SEARCH_VERSION, SEARCH_WINDOW, SearchField, SearchHit, SearchRequest, SearchResults,
 };
 pub use sessions::{LoginRefusal, Session};
+pub use settings::{DEFAULT_LANGUAGE_SETTING, TIME_ZONE_SETTING};
 pub use staged::{NewStagedUpload, StagedUpload};
 pub use transfer::TransferRequest;
 pub use translations::{Translation, TranslationLink};

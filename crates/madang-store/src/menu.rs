@@ -1,4 +1,4 @@
-//! The order of the menu's groups and of each group's boards and pages, and removing a
+//! The order of the menu's groups and of each group's boards, pages and links, and removing a
 //! group that holds nothing. Each change is one audited transaction that moves the site
 //! generation, so every node's menu follows.
 
@@ -71,7 +71,7 @@ impl Store {
         Ok(moved)
     }
 
-    /// Moves a board or a content page one place up (earlier) or down among the entries of
+    /// Moves a board, a content page or a link one place up (earlier) or down among the entries of
     /// its menu group (`madang_core::menu`). The group's entries are numbered 1, 2, 3… in
     /// their new order (every language row of a page alike). Returns `false`, changing
     /// nothing, when the entry is already first (or last); an entry that is not in the
@@ -101,6 +101,11 @@ impl Store {
             .bind(group_id)
             .fetch_all(&mut *tx)
             .await?;
+            let links: Vec<(i64, i64)> =
+                sqlx::query_as("SELECT id, position FROM menu_links WHERE group_id = $1")
+                    .bind(group_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let slots: Vec<MenuSlot> = boards
                 .into_iter()
                 .map(|(id, position)| MenuSlot {
@@ -110,6 +115,11 @@ impl Store {
                 })
                 .chain(pages.into_iter().map(|(slug, position, id)| MenuSlot {
                     key: MenuKey::Page(slug),
+                    position,
+                    id,
+                }))
+                .chain(links.into_iter().map(|(id, position)| MenuSlot {
+                    key: MenuKey::Link(id),
                     position,
                     id,
                 }))
@@ -140,6 +150,13 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                     }
+                    MenuKey::Link(id) => {
+                        sqlx::query("UPDATE menu_links SET position = $1 WHERE id = $2")
+                            .bind(position)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                 }
             }
             let target = key.to_field();
@@ -161,8 +178,8 @@ impl Store {
     }
 
     /// Removes a menu group with its per-language titles and its administrators' role over
-    /// it (which named nothing else). A group that still holds a board
-    /// or a page is refused (`Conflict`), so nothing disappears from the menu unseen: move
+    /// it (which named nothing else). A group that still holds a board,
+    /// a page or a link is refused (`Conflict`), so nothing disappears from the menu unseen: move
     /// them out first. Audited as `group.delete`.
     pub async fn delete_group(
         &self,
@@ -185,14 +202,15 @@ impl Store {
             let (slug, title) = group.ok_or(StoreError::NotFound)?;
             let (held,): (i64,) = sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM boards WHERE group_id = $1)
-                      + (SELECT COUNT(*) FROM pages WHERE group_id = $1)",
+                      + (SELECT COUNT(*) FROM pages WHERE group_id = $1)
+                      + (SELECT COUNT(*) FROM menu_links WHERE group_id = $1)",
             )
             .bind(group_id)
             .fetch_one(&mut *tx)
             .await?;
             if held > 0 {
                 return Err(StoreError::Conflict(format!(
-                    "group {slug} still holds {held} boards or pages"
+                    "group {slug} still holds {held} boards, pages or links"
                 )));
             }
             for table in ["group_titles", "group_admins"] {

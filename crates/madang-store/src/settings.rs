@@ -3,6 +3,14 @@
 use crate::BeginWrite;
 use crate::{Result, Store, on_db};
 
+/// The setting that holds the site's time zone, set by an administrator (an IANA name,
+/// `madang_core::time::site_zone`); without it, the configuration's zone applies.
+pub const TIME_ZONE_SETTING: &str = "time_zone";
+
+/// The setting that holds the UI language whose pages are unprefixed (`en`, `ko`), set by
+/// an administrator; without it, the configuration's applies.
+pub const DEFAULT_LANGUAGE_SETTING: &str = "default_language";
+
 /// The setting that counts writes; cached pages are keyed by it.
 pub(crate) const GENERATION: &str = "generation";
 
@@ -16,6 +24,29 @@ impl Store {
                 .await?
         });
         Ok(value.map(|(v,)| v))
+    }
+
+    /// Reads several settings in one statement: key → value for those that are set.
+    pub async fn settings_of(
+        &self,
+        keys: &[&str],
+    ) -> Result<std::collections::BTreeMap<String, String>> {
+        if keys.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT key, value FROM settings WHERE key IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String, String)> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for key in keys {
+                query = query.bind(*key);
+            }
+            query.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
     }
 
     /// Writes a setting and bumps the generation.

@@ -220,6 +220,14 @@ pub(crate) async fn render_dashboard(
             groups => groups.iter().map(|g| context! { id => g.id, slug => g.slug.clone(), title => g.title.clone() }).collect::<Vec<_>>(),
             boards => boards, members => members, message => message,
             levels => (1..=10).collect::<Vec<i64>>(),
+            logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
+            time_zone => state.store().setting(madang_store::TIME_ZONE_SETTING).await?.unwrap_or_default(),
+            default_zone => state.config().zone.iana_name().unwrap_or("UTC"),
+            default_language => state.store().setting(madang_store::DEFAULT_LANGUAGE_SETTING).await?.unwrap_or_default(),
+            configured_language => format!("lang-name-{}", state.config().default_language.code()),
+            languages => crate::Language::ALL.iter().map(|l| context! {
+                value => l.code(), label => format!("lang-name-{}", l.code()),
+            }).collect::<Vec<_>>(),
         },
     )?;
     Ok(Html(html).into_response())
@@ -249,6 +257,28 @@ async fn save_settings(
     if name.is_empty() || name.chars().count() > 200 {
         let message = i18n::text(lang, "admin-error-site-name");
         return render_dashboard(&state, lang, &current, Some(message)).await;
+    }
+    // An empty time zone goes back to the configuration's; a name must be one the time
+    // zone database knows. Checked before anything is saved.
+    let zone = trimmed(&fields, "time_zone");
+    if !zone.is_empty() && madang_core::time::site_zone(zone).is_none() {
+        let message = i18n::text_with(
+            lang,
+            "admin-error-time-zone",
+            &[("name", zone.to_owned().into())],
+        );
+        let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
+        *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(page);
+    }
+    // The default language: empty goes back to the configuration's. A form without the
+    // field (an older page) sends it empty too, which is what an unset one shows.
+    let language = trimmed(&fields, "default_language");
+    if !language.is_empty() && crate::Language::from_code(language).is_none() {
+        let message = i18n::text(lang, "admin-error-default-language");
+        let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
+        *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(page);
     }
     // A form without the field (an older page) leaves the mode as it is.
     let registration = match trimmed(&fields, "registration") {
@@ -291,6 +321,38 @@ async fn save_settings(
             jiff::Timestamp::now(),
         )
         .await?;
+    let zone_before = state
+        .store()
+        .setting(madang_store::TIME_ZONE_SETTING)
+        .await?
+        .unwrap_or_default();
+    if zone != zone_before {
+        state
+            .store()
+            .set_site_setting(
+                madang_store::TIME_ZONE_SETTING,
+                zone,
+                actor,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+    }
+    let language_before = state
+        .store()
+        .setting(madang_store::DEFAULT_LANGUAGE_SETTING)
+        .await?
+        .unwrap_or_default();
+    if language != language_before {
+        state
+            .store()
+            .set_site_setting(
+                madang_store::DEFAULT_LANGUAGE_SETTING,
+                language,
+                actor,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+    }
     let current_mode = state.store().registration_mode().await?;
     if let Some(mode) = registration.filter(|m| *m != current_mode) {
         state
@@ -403,6 +465,7 @@ async fn board_page(
             ],
             groups => groups.iter().map(|g| context! { id => g.id, title => g.title.clone() }).collect::<Vec<_>>(),
             levels => (1..=10).collect::<Vec<i64>>(),
+            logo_kb => madang_core::logo::MAX_LOGO_BYTES / 1024,
             error => error.map(|k| i18n::text(lang, k)),
         },
     )?;

@@ -1,5 +1,6 @@
 //! The admin page of a menu group: its default title and its title in each UI language, and
-//! the order of its boards and content pages in the menu; the menu's order of groups and
+//! the order of its boards, content pages and links in the menu (links are added and edited
+//! in `admin_menu_links`); the menu's order of groups and
 //! removing an empty group, from the dashboard. Super administrators only; each change is
 //! one audited store call.
 
@@ -34,9 +35,10 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
-/// The group's boards and pages in menu order, as the form lists them: each with its form
-/// value (`madang_core::menu::MenuKey`), its title in the page's language and its kind.
-async fn entries(state: &AppState, group_id: i64, lang: Lang) -> Vec<minijinja::Value> {
+/// The group's boards, pages and links in menu order, as the form lists them: each with its
+/// form value (`madang_core::menu::MenuKey`), its title in the page's language and its kind
+/// (and a link's id, for its edit page).
+pub(crate) async fn entries(state: &AppState, group_id: i64, lang: Lang) -> Vec<minijinja::Value> {
     let shell = state.shell().await;
     let mut slots = Vec::new();
     let mut titles: Vec<(MenuKey, String, &'static str)> = Vec::new();
@@ -76,16 +78,33 @@ async fn entries(state: &AppState, group_id: i64, lang: Lang) -> Vec<minijinja::
         });
         titles.push((key, shown.to_owned(), "admin-menu-page"));
     }
+    for link in shell.links.iter().filter(|l| l.group_id == group_id) {
+        let key = MenuKey::Link(link.id);
+        slots.push(MenuSlot {
+            key: key.clone(),
+            position: link.position,
+            id: link.id,
+        });
+        titles.push((
+            key,
+            link.title_in(lang.code()).to_owned(),
+            "admin-menu-link",
+        ));
+    }
     madang_core::menu::in_order(slots)
         .into_iter()
         .filter_map(|key| {
             let (_, title, kind) = titles.iter().find(|(k, _, _)| *k == key)?;
-            Some(context! { field => key.to_field(), title => title, kind => kind })
+            let link = match key {
+                MenuKey::Link(id) => Some(id),
+                _ => None,
+            };
+            Some(context! { field => key.to_field(), title => title, kind => kind, link => link })
         })
         .collect()
 }
 
-async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
+pub(crate) async fn group_or_404(state: &AppState, id: &str) -> Result<Group, AppError> {
     let id = path_id(id)?;
     state
         .store()

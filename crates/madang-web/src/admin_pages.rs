@@ -99,7 +99,7 @@ async fn list(
     super_admin(&current, None)?;
     let site = SiteView::load(&state, lang, &current).await;
     let shell = state.shell().await;
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let rows: Vec<_> = state
         .store()
         .page_entries()

@@ -31,7 +31,7 @@ pub(crate) async fn audit_log(
     };
     let action_filter = param("action").unwrap_or_default();
     let actor_filter = param("actor").unwrap_or_default();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let entries: Vec<_> = state
         .store()
         .audit_log(1000)

@@ -291,11 +291,11 @@ pub(crate) async fn page_cache(
     if !anonymous || !cacheable_path(&path) || !state.config().page_cache {
         return count_views(&state, next.run(request).await).await;
     }
-    let lang = request
-        .extensions()
-        .get::<Lang>()
-        .copied()
-        .unwrap_or_else(|| state.default_lang());
+    let lang = request.extensions().get::<Lang>().copied();
+    let lang = match lang {
+        Some(lang) => lang,
+        None => state.default_lang().await,
+    };
     // Pages carry absolute links built from the Host header when no base URL is set; the
     // host is then part of the key, so a forged Host can never fill the cache for others.
     let host = match state.config().base_url.as_deref() {

@@ -26,18 +26,18 @@ use crate::views::SiteView;
 /// board's categories and the post as it is (`current`, when editing). The error is a
 /// message key for the form.
 pub(crate) fn placement(
-    state: &AppState,
     board: &Board,
     form: &PostForm,
     current: Option<&Post>,
     now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
 ) -> Result<Placement, &'static str> {
     let intent = Intent::parse(&form.intent).ok_or("write-error-intent")?;
     let publishing = decide(
         intent,
         &form.publish_at,
         current.map(|p| (p.status, p.published_at)),
-        &state.config().zone,
+        zone,
         now,
     )
     .map_err(|e| e.message_key())?;
@@ -54,15 +54,23 @@ pub(crate) fn placement(
 }
 
 /// The edit form's publication fields for a post as it is.
-pub(crate) fn fill_form(state: &AppState, form: &mut PostForm, post: &Post, now: jiff::Timestamp) {
-    let zone = &state.config().zone;
+pub(crate) fn fill_form(
+    form: &mut PostForm,
+    post: &Post,
+    now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
+) {
     form.publish_at = field_for(post.status, post.published_at, zone, now);
     form.category = post.category.clone();
     form.state = Some(PostState::of(post.status, post.published_at, now));
 }
 
 /// What the write form shows for publication and categories.
-pub(crate) fn form_view(state: &AppState, board: &Board, form: &PostForm) -> minijinja::Value {
+pub(crate) fn form_view(
+    board: &Board,
+    form: &PostForm,
+    zone: &jiff::tz::TimeZone,
+) -> minijinja::Value {
     let mut choices = board.categories.clone();
     // A post keeps a category its board no longer lists; the form offers it back.
     if !form.category.is_empty() && !choices.contains(&form.category) {
@@ -70,7 +78,7 @@ pub(crate) fn form_view(state: &AppState, board: &Board, form: &PostForm) -> min
     }
     context! {
         publish_at => form.publish_at,
-        zone => state.config().zone.iana_name().unwrap_or("UTC"),
+        zone => zone.iana_name().unwrap_or("UTC"),
         state => form.state,
         categories => if board.categories.is_empty() && form.category.is_empty() { Vec::new() } else { choices },
         category => form.category,
@@ -104,13 +112,12 @@ pub(crate) async fn post_for_editor(
 /// The post page's notice for its editors: "Draft" or "Scheduled for …", with "Publish
 /// now".
 pub(crate) fn unpublished_view(
-    state: &AppState,
     lang: Lang,
     post: &Post,
     csrf: &str,
     now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
 ) -> minijinja::Value {
-    let zone = &state.config().zone;
     context! {
         state => PostState::of(post.status, post.published_at, now),
         date => long_date_time(post.published_at, zone, lang.code()),
@@ -185,7 +192,7 @@ pub(crate) async fn list(
         board: board.as_ref().map(|b| b.id),
     };
     let now = jiff::Timestamp::now();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let posts: Vec<minijinja::Value> = state
         .store()
         .unpublished_posts(&scope, now)

@@ -239,7 +239,8 @@ async fn site_feed(
         link: origin.url(&format!("{prefix}/")),
         self_url: origin.url(&format!("{prefix}/{}", kind.file())),
     };
-    render_feed(&state, lang, &origin, kind, &head, &items)
+    let zone = state.zone().await;
+    render_feed(lang, &origin, kind, &head, &items, &zone)
 }
 
 async fn board_feed(
@@ -269,18 +270,18 @@ async fn board_feed(
         link: origin.url(&format!("{prefix}/b/{}", board.slug)),
         self_url: origin.url(&format!("{prefix}/b/{}/{}", board.slug, kind.file())),
     };
-    render_feed(&state, lang, &origin, kind, &head, &items)
+    let zone = state.zone().await;
+    render_feed(lang, &origin, kind, &head, &items, &zone)
 }
 
 fn render_feed(
-    state: &AppState,
     lang: Lang,
     origin: &Origin,
     kind: FeedKind,
     head: &FeedHead,
     items: &[FeedItem],
+    zone: &jiff::tz::TimeZone,
 ) -> Result<Response, AppError> {
-    let zone = &state.config().zone;
     let xml = match kind {
         FeedKind::Rss => write_rss(zone, lang, origin, head, items),
         FeedKind::Atom => write_atom(zone, lang, origin, head, items),
@@ -595,7 +596,7 @@ const ROBOTS_DISALLOWED: [&str; 7] = [
 /// in any UI language (each under its prefix, the default unprefixed).
 pub(crate) async fn robots(State(state): State<AppState>, origin: Origin) -> Response {
     let mut body = String::from("User-agent: *\nAllow: /\n");
-    for lang in Lang::all(state.config().default_language) {
+    for lang in Lang::all(state.default_language().await) {
         for path in ROBOTS_DISALLOWED {
             body.push_str(&format!("Disallow: {}{path}\n", lang.prefix()));
         }

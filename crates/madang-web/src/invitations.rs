@@ -54,7 +54,7 @@ async fn render(
     let session = super_admin(current, None)?;
     let site = SiteView::load(state, lang, current).await;
     let now = jiff::Timestamp::now().as_second();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let when = |at: i64| long_date_time(timestamp(at), zone, lang.code());
     let invitations: Vec<_> = state
         .store()
@@ -178,7 +178,7 @@ async fn create(
         Err(_) => return Err(AppError::Internal("an invitation was refused".into())),
     }
     let path = format!("{}/register/{token}", mail_lang.prefix());
-    let until = long_date_time(timestamp(expires), &state.config().zone, mail_lang.code());
+    let until = long_date_time(timestamp(expires), &state.zone().await, mail_lang.code());
     let delivery = crate::mail::send_invitation(&state, mail_lang, &email, &path, &until).await;
     let link = match delivery {
         Delivery::Sent => None,

@@ -18,6 +18,8 @@ use madang_store::Store;
 mod account;
 mod admin;
 mod admin_groups;
+mod admin_logo;
+mod admin_menu_links;
 mod admin_pages;
 mod admin_redirects;
 mod audit_log;
@@ -76,8 +78,9 @@ pub struct SiteConfig {
     /// Whether anonymous pages are kept in memory (on by default; off only to measure).
     pub page_cache: bool,
     /// The UI language whose pages are unprefixed (English by default); the other lives under
-    /// its code (`/ko/…` or `/en/…`). Configuration rather than a database setting, so every
-    /// node of a site answers the same addresses from the same environment.
+    /// its code (`/ko/…` or `/en/…`). The site's default until an administrator sets
+    /// another (`default_language` in the settings table, read through the shell so that
+    /// every node follows it with the site generation; see `AppState::default_language`).
     pub default_language: Language,
     /// Outgoing mail (password resets, invitations). Without an SMTP server, the links are
     /// written to the log (and invitations shown to the administrator) instead. Links in
@@ -156,8 +159,8 @@ impl AppState {
     }
 
     /// The site's default language, for requests that carry no language of their own.
-    pub fn default_lang(&self) -> Lang {
-        Lang::default_of(self.inner.config.default_language)
+    pub async fn default_lang(&self) -> Lang {
+        Lang::default_of(self.default_language().await)
     }
 
     /// This node's page cache.
@@ -298,6 +301,8 @@ pub fn app(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(admin_redirects::routes())
         .merge(admin_groups::routes())
+        .merge(admin_menu_links::routes())
+        .merge(admin_logo::routes())
         .merge(admin_pages::routes())
         .route("/pages/{slug}", get(pages::page))
         .merge(ops::routes())
@@ -351,7 +356,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(axum::middleware::from_fn_with_state(
-            state.config().default_language,
+            state.clone(),
             middleware::language_prefix,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -28,10 +28,11 @@ pub(crate) struct PagePath(pub String);
 /// language's own prefix (how links looked before the operator changed the default) is sent
 /// permanently to the unprefixed address, so old links keep working.
 pub(crate) async fn language_prefix(
-    State(default): State<Language>,
+    State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
+    let default = state.default_language().await;
     let uri = request.uri().clone();
     let path = uri.path();
     let (prefixed, rest) = match split_language(path) {
@@ -179,11 +180,11 @@ pub(crate) async fn render_error_pages(
     let Some(error) = response.extensions().get::<AppError>().cloned() else {
         return response;
     };
-    let lang = response
-        .extensions()
-        .get::<Lang>()
-        .copied()
-        .unwrap_or_else(|| state.default_lang());
+    let lang = response.extensions().get::<Lang>().copied();
+    let lang = match lang {
+        Some(lang) => lang,
+        None => state.default_lang().await,
+    };
     let path = response
         .extensions()
         .get::<PagePath>()

@@ -38,6 +38,7 @@ pub(crate) async fn page(
     // A row in the other language is marked as such, so screen readers read it right.
     let content_lang =
         (!page.lang.is_empty() && page.lang != lang.code()).then_some(page.lang.clone());
+    let zone = state.zone().await;
     let html = state.theme().render(
         "page.html",
         context! {
@@ -47,8 +48,8 @@ pub(crate) async fn page(
             title => page.title,
             body => minijinja::Value::from_safe_string(page.body_html),
             content_lang => content_lang,
-            updated => long_date(page.updated_at, &state.config().zone, lang.code()),
-            updated_iso => madang_core::time::iso(page.updated_at, &state.config().zone),
+            updated => long_date(page.updated_at, &zone, lang.code()),
+            updated_iso => madang_core::time::iso(page.updated_at, &zone),
         },
     )?;
     Ok(Html(html).into_response())

@@ -7,7 +7,6 @@ use madang_core::markdown::InputFormat;
 use madang_core::{Board, PostBody};
 use madang_store::Placement;
 
-use crate::AppState;
 use crate::uploads::PostForm;
 
 /// A form's fields, judged.
@@ -28,12 +27,12 @@ pub(crate) fn staged_tokens(board: &Board, form: &PostForm) -> Vec<String> {
 /// after the removals ticked) or writing a new post. `Err` is the message key the form is
 /// shown again with.
 pub(crate) fn checked_fields(
-    state: &AppState,
     board: &Board,
     form: &PostForm,
     current: Option<&madang_core::Post>,
     kept: usize,
     now: jiff::Timestamp,
+    zone: &jiff::tz::TimeZone,
 ) -> Result<Checked, &'static str> {
     if let Some((key, _)) = form.file_error {
         return Err(key);
@@ -45,7 +44,7 @@ pub(crate) fn checked_fields(
         .uploads
         .check_count(kept + staged.len() + form.files.len())
         .map_err(|refusal| refusal.message_key())?;
-    let placement = crate::drafts::placement(state, board, form, current, now)?;
+    let placement = crate::drafts::placement(board, form, current, now, zone)?;
     Ok(Checked {
         body: format.body(form.body.clone()),
         links,

@@ -77,10 +77,11 @@ pub(crate) async fn home(
         .filter(|b| b.home_count > 0 && may(&viewer, b, BoardAction::List))
         .collect();
     let latest = state.store().latest_posts(&boards, now).await?;
+    let zone = state.zone().await;
     for (board, posts) in boards.iter().zip(latest) {
         let posts: Vec<minijinja::Value> = posts
             .iter()
-            .map(|p| PostItemView::new(&state, board, p, lang).into_value())
+            .map(|p| PostItemView::new(board, p, lang, &zone).into_value())
             .collect();
         let title = shell.board_title(board, lang);
         sections.push(context! { slug => board.slug, title => title, posts => posts });
@@ -144,8 +145,9 @@ pub(crate) async fn board(
         return Err(AppError::NotFound);
     }
     let may_download = may(&current.viewer(), &board, BoardAction::Download);
+    let zone = state.zone().await;
     let item = |p: &madang_core::PostSummary| {
-        let view = PostItemView::new(&state, &board, p, lang);
+        let view = PostItemView::new(&board, p, lang, &zone);
         match board.list_style {
             ListStyle::Gallery => view.with_thumbnail(&board, p, &origin.0, may_download),
             ListStyle::List | ListStyle::Webzine => view,
@@ -226,6 +228,7 @@ pub(crate) async fn post(
     let translations =
         crate::translations::readable_translations(&state, &viewer, &post, now).await?;
     let neighbours = state.store().neighbours(&board, &post, now).await?;
+    let comment_zone = state.zone().await;
     let comments: Vec<_> = state
         .store()
         .comments(post.id)
@@ -237,8 +240,8 @@ pub(crate) async fn post(
                 id => c.id,
                 depth => c.depth.min(5),
                 author => c.author_name,
-                date => long_date(c.created_at, &state.config().zone, lang.code()),
-                date_iso => iso(c.created_at, &state.config().zone),
+                date => long_date(c.created_at, &comment_zone, lang.code()),
+                date_iso => iso(c.created_at, &comment_zone),
                 deleted => c.deleted,
                 secret => c.secret,
                 readable => readable,
@@ -248,7 +251,7 @@ pub(crate) async fn post(
             }
         })
         .collect();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let site = SiteView::load(&state, lang, &current).await;
     let versions = crate::translations::post_versions(
         lang.site_default(),
@@ -258,7 +261,7 @@ pub(crate) async fn post(
         &translations,
     );
     let meta = crate::seo::post_meta(
-        &state, &origin, lang, &site.name, &board, &post, &files, versions,
+        &origin, lang, &site.name, &board, &post, &files, versions, zone,
     );
     let may_edit_post = may_edit(&viewer, &board, post.author_id);
     let translation_offers = if may_edit_post {
@@ -271,7 +274,7 @@ pub(crate) async fn post(
         .session
         .as_ref()
         .filter(|_| hidden)
-        .map(|s| crate::drafts::unpublished_view(&state, lang, &post, &s.csrf_token, now));
+        .map(|s| crate::drafts::unpublished_view(lang, &post, &s.csrf_token, now, zone));
     let mut response = render(
         &state,
         "post.html",

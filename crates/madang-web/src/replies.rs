@@ -151,7 +151,8 @@ pub(crate) async fn submit(
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
-    let checked = match crate::post_form::checked_fields(&state, &board, &form, None, 0, now) {
+    let zone = state.zone().await;
+    let checked = match crate::post_form::checked_fields(&board, &form, None, 0, now, &zone) {
         Ok(checked) => checked,
         Err(key) => {
             return write_page(

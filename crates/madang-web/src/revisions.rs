@@ -81,7 +81,7 @@ pub(crate) async fn list(
     PathParts((slug, id)): PathParts<(String, String)>,
 ) -> Result<Response, AppError> {
     let (board, post) = editable_post(&state, &current, &slug, &id).await?;
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let revisions: Vec<Value> = state
         .store()
         .revisions(post.id)
@@ -125,7 +125,7 @@ pub(crate) async fn show(
         (&revision.title, &plain_lines(&revision.body_html)),
         (&post.title, &plain_lines(&post.body_html)),
     );
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let path = format!("/b/{}/{}/revisions/{}", board.slug, post.id, revision.id);
     let page = page_context(&state, lang, &current, &board, &post, &path).await;
     let csrf = current.require()?.csrf_token.clone();

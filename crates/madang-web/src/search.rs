@@ -80,7 +80,7 @@ pub(crate) async fn search(
             .ok_or(AppError::BadRequest("invalid-page-number"))?,
     };
     let viewer = current.viewer();
-    let zone = &state.config().zone;
+    let zone = &state.zone().await;
     let shell = state.shell().await;
     let boards: Vec<_> = state
         .store()

@@ -8,7 +8,6 @@ use madang_core::{Attachment, Board, Level, Post};
 use minijinja::Value;
 use serde::Serialize;
 
-use crate::AppState;
 use crate::feeds::{Origin, public_board, rfc3339};
 use crate::i18n::{self, Lang, Language};
 
@@ -225,7 +224,6 @@ pub(crate) fn board_meta(
 /// [`translated_versions`]), which replace the same page's UI-language versions.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn post_meta(
-    state: &AppState,
     origin: &Origin,
     lang: Lang,
     site_name: &str,
@@ -233,8 +231,8 @@ pub(crate) fn post_meta(
     post: &Post,
     attachments: &[Attachment],
     versions: Option<Vec<(&'static str, String)>>,
+    zone: &jiff::tz::TimeZone,
 ) -> Value {
-    let zone = &state.config().zone;
     let board_path = format!("{}/b/{}", lang.prefix(), board.slug);
     // A translated post shown under the other language's menus names its own language's
     // address as canonical: that is the address its `hreflang` versions (and its

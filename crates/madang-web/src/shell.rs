@@ -1,5 +1,5 @@
 //! What nearly every page shows around its content — the site name, menu groups with their
-//! boards (and counts) and pages, their titles in each language, whether the site still
+//! boards (and counts), pages and links, their titles in each language, whether the site still
 //! needs an administrator — read once per site generation instead of with six queries per
 //! page.
 //!
@@ -24,10 +24,20 @@ pub const SHELL_TTL: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub struct Shell {
     pub name: String,
+    /// The logo's address under `/logo/`, when the site has one.
+    pub logo: Option<String>,
+    /// The time zone an administrator set (`None`: the configuration's applies, see
+    /// [`AppState::zone`]).
+    pub zone: Option<jiff::tz::TimeZone>,
+    /// The default language an administrator set (`None`: the configuration's applies,
+    /// see [`AppState::default_language`]).
+    pub default_language: Option<crate::Language>,
     pub groups: Vec<Group>,
     pub boards: Vec<Board>,
     /// Content pages (every language's row), for the menu.
     pub pages: Vec<madang_store::PageEntry>,
+    /// Menu links (with their titles per language), for the menu.
+    pub links: Vec<madang_store::MenuLink>,
     /// Boards' and menu groups' titles per language, over their default titles.
     pub titles: LocalTitles,
     pub needs_setup: bool,
@@ -67,6 +77,37 @@ impl Shell {
     }
 }
 
+impl AppState {
+    /// The site's time zone: the one an administrator set, else the configuration's
+    /// (`madang.toml`). Read through the shell, so a change reaches every node with the
+    /// site generation, without a restart.
+    pub(crate) async fn zone(&self) -> jiff::tz::TimeZone {
+        match &self.shell().await.zone {
+            Some(zone) => zone.clone(),
+            None => self.config().zone.clone(),
+        }
+    }
+
+    /// The UI language whose pages are unprefixed: the one an administrator set, else the
+    /// configuration's. Asked on every request, so it takes the shell this node keeps
+    /// while the site generation is unchanged (however old), and reads it again only when
+    /// the generation moved: a page served from the cache runs no statement.
+    pub(crate) async fn default_language(&self) -> crate::Language {
+        let generation = self.generation().await;
+        let kept = self.inner.shell.current.lock().ok().and_then(|current| {
+            current
+                .as_ref()
+                .filter(|(g, _, _, _)| generation == Some(*g))
+                .map(|(_, _, _, shell)| shell.default_language)
+        });
+        let set = match kept {
+            Some(set) => set,
+            None => self.shell().await.default_language,
+        };
+        set.unwrap_or(self.config().default_language)
+    }
+}
+
 /// A shell with the generation, the count of local writes and the time it was read at.
 type KeptShell = (i64, u64, Instant, Arc<Shell>);
 
@@ -93,25 +134,51 @@ impl AppState {
             return shell.clone();
         }
         let store = self.store();
-        let (name, groups, boards, pages, titles, members) = (
-            store.setting(SITE_NAME).await,
+        let (site_settings, groups, boards, pages, links, titles, members) = (
+            store
+                .settings_of(&[
+                    SITE_NAME,
+                    madang_store::LOGO_SETTING,
+                    madang_store::TIME_ZONE_SETTING,
+                    madang_store::DEFAULT_LANGUAGE_SETTING,
+                ])
+                .await,
             store.groups().await,
             store.boards().await,
             store.page_entries().await,
+            store.menu_links().await,
             store.local_titles().await,
             store.member_count().await,
         );
-        let complete = name.is_ok()
+        let complete = site_settings.is_ok()
             && groups.is_ok()
             && boards.is_ok()
             && pages.is_ok()
+            && links.is_ok()
             && titles.is_ok()
             && members.is_ok();
+        let mut settings = site_settings.as_ref().ok().cloned().unwrap_or_default();
         let shell = Arc::new(Shell {
-            name: name.ok().flatten().unwrap_or_else(|| "Madang".into()),
+            name: settings
+                .remove(SITE_NAME)
+                .unwrap_or_else(|| "Madang".into()),
+            logo: settings
+                .remove(madang_store::LOGO_SETTING)
+                .as_deref()
+                .and_then(crate::admin_logo::logo_file)
+                .map(str::to_owned),
+            zone: settings
+                .remove(madang_store::TIME_ZONE_SETTING)
+                .as_deref()
+                .and_then(madang_core::time::site_zone),
+            default_language: settings
+                .remove(madang_store::DEFAULT_LANGUAGE_SETTING)
+                .as_deref()
+                .and_then(crate::Language::from_code),
             groups: groups.unwrap_or_default(),
             boards: boards.unwrap_or_default(),
             pages: pages.unwrap_or_default(),
+            links: links.unwrap_or_default(),
             titles: titles.unwrap_or_default(),
             needs_setup: members.map(|n| n == 0).unwrap_or(false),
         });

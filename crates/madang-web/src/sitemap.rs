@@ -41,8 +41,8 @@ pub(crate) async fn sitemap(
     origin: Origin,
 ) -> Result<Response, AppError> {
     let now = Timestamp::now();
-    let zone = &state.config().zone;
-    let default = state.config().default_language;
+    let zone = &state.zone().await;
+    let default = state.default_language().await;
     let boards = state.store().boards().await?;
     let public: Vec<&Board> = boards.iter().filter(|b| public_board(b)).collect();
     let translated = Translated::load(&state, &origin, &public, now).await?;
@@ -126,7 +126,7 @@ impl Translated {
         public: &[&Board],
         now: Timestamp,
     ) -> Result<Self, AppError> {
-        let default = state.config().default_language;
+        let default = state.default_language().await;
         // Only translations guests may read: the sitemap is for everyone.
         let links: Vec<_> = state
             .store()

@@ -99,7 +99,7 @@ pub(crate) async fn write_page(
             editor_messages => crate::editor_uploads::messages(lang),
             secret => form.secret, pinned => form.pinned, links => form.links,
             translation_of => translation_of, reply_to => reply_to,
-            writing => crate::drafts::form_view(state, board, form),
+            writing => crate::drafts::form_view(board, form, &state.zone().await),
             // A reply stays in its thread: it is never pinned.
             may_pin => administers(&viewer, board) && reply_to.is_none(),
             may_upload => may(&viewer, board, BoardAction::Upload),
@@ -187,7 +187,8 @@ pub(crate) async fn write_submit(
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
-    let checked = match crate::post_form::checked_fields(&state, &board, &form, None, 0, now) {
+    let zone = state.zone().await;
+    let checked = match crate::post_form::checked_fields(&board, &form, None, 0, now, &zone) {
         Ok(checked) => checked,
         Err(key) => {
             return write_page(
@@ -304,7 +305,8 @@ pub(crate) async fn edit_form(
         links: post.links.join("\n"),
         ..PostForm::default()
     };
-    crate::drafts::fill_form(&state, &mut form, &post, jiff::Timestamp::now());
+    let zone = state.zone().await;
+    crate::drafts::fill_form(&mut form, &post, jiff::Timestamp::now(), &zone);
     let attachments = state
         .store()
         .attachments(id)
@@ -380,8 +382,9 @@ pub(crate) async fn edit_submit(
         .iter()
         .filter(|a| !form.remove.contains(&a.id))
         .count();
+    let zone = state.zone().await;
     let checked =
-        match crate::post_form::checked_fields(&state, &board, &form, Some(&post), kept, now) {
+        match crate::post_form::checked_fields(&board, &form, Some(&post), kept, now, &zone) {
             Ok(checked) => checked,
             Err(key) => {
                 return write_page(

@@ -114,6 +114,7 @@ pub(crate) async fn transfer_submit(
         return Err(AppError::Forbidden);
     }
     let ip = client_ip(addr);
+    let zone = state.zone().await;
     let request = TransferRequest {
         transfer,
         post_id: id,
@@ -123,7 +124,7 @@ pub(crate) async fn transfer_submit(
         ip: &ip,
         at: jiff::Timestamp::now(),
         line_language: state.config().copy_line_language,
-        zone: &state.config().zone,
+        zone: &zone,
     };
     // The post must belong to this board.
     state

@@ -21,6 +21,8 @@ use crate::i18n::Lang;
 #[derive(Debug, Serialize)]
 pub(crate) struct SiteView {
     pub name: String,
+    /// The logo's file under `/logo/`, shown in the header with `name` as its text.
+    pub logo: Option<String>,
     pub menu: Vec<MenuGroupView>,
     pub needs_setup: bool,
     /// The signed-in member, for the header.
@@ -44,7 +46,7 @@ pub(crate) struct MenuGroupView {
     pub boards: Vec<MenuBoardView>,
 }
 
-/// A menu entry: a board (`slug` set) or a content page (`page` set).
+/// A menu entry: a board (`slug` set), a content page (`page` set) or a link (`url` set).
 #[derive(Debug, Serialize)]
 pub(crate) struct MenuBoardView {
     pub slug: String,
@@ -52,6 +54,10 @@ pub(crate) struct MenuBoardView {
     /// The address without the language prefix.
     pub path: String,
     pub title: String,
+    /// A link's address, linked as it is (no language prefix).
+    pub url: String,
+    /// Whether `url` leaves the site (`rel="noopener noreferrer"`).
+    pub external: bool,
 }
 
 /// The setting that holds the site's name.
@@ -83,6 +89,7 @@ impl SiteView {
         });
         SiteView {
             name: shell.name.clone(),
+            logo: shell.logo.clone(),
             menu,
             needs_setup: shell.needs_setup,
             me,
@@ -90,8 +97,8 @@ impl SiteView {
     }
 }
 
-/// A group's boards and pages in menu order (boards first among equal positions). A page
-/// with several language rows is listed once, under the title of the row its reader sees.
+/// A group's boards, pages and links in menu order (`madang_core::menu`). A page with
+/// several language rows is listed once, under the title of the row its reader sees.
 fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<MenuBoardView> {
     let mut items: Vec<(i64, u8, i64, MenuBoardView)> = shell
         .boards
@@ -103,6 +110,8 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
                 page: String::new(),
                 path: format!("/b/{}", b.slug),
                 title: shell.board_title(b, lang).to_owned(),
+                url: String::new(),
+                external: false,
             };
             (b.position, 0, b.id, view)
         })
@@ -131,12 +140,23 @@ fn menu_items(shell: &crate::shell::Shell, group_id: i64, lang: Lang) -> Vec<Men
             page: page.slug.clone(),
             path: format!("/pages/{}", page.slug),
             title: page.title.clone(),
+            url: String::new(),
+            external: false,
         };
         items.push((page.position, 1, page.id, view));
     }
-    items.sort_by_key(|(position, kind, id, _)| {
-        madang_core::menu::sort_key(*position, *kind == 1, *id)
-    });
+    for link in shell.links.iter().filter(|l| l.group_id == group_id) {
+        let view = MenuBoardView {
+            slug: String::new(),
+            page: String::new(),
+            path: String::new(),
+            title: link.title_in(lang.code()).to_owned(),
+            url: link.url.clone(),
+            external: link.is_external(),
+        };
+        items.push((link.position, 2, link.id, view));
+    }
+    items.sort_by_key(|(position, rank, id, _)| madang_core::menu::sort_key(*position, *rank, *id));
     items.into_iter().map(|(_, _, _, view)| view).collect()
 }
 
@@ -241,8 +261,13 @@ impl Object for PostItemView {
 }
 
 impl PostItemView {
-    pub fn new(state: &AppState, board: &Board, post: &PostSummary, lang: Lang) -> PostItemView {
-        let (date, date_iso) = list_dates(post.published_at, &state.config().zone, lang.code());
+    pub fn new(
+        board: &Board,
+        post: &PostSummary,
+        lang: Lang,
+        zone: &jiff::tz::TimeZone,
+    ) -> PostItemView {
+        let (date, date_iso) = list_dates(post.published_at, zone, lang.code());
         PostItemView {
             id: post.id,
             href: Value::from(format!("{}/b/{}/{}", lang.prefix(), board.slug, post.id)),

@@ -246,6 +246,42 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         .await;
     assert_eq!(titled.status, 303, "group titles: {}", titled.text());
 
+    // A menu link to another site, in every page's menu.
+    let linked = site
+        .post_as(
+            &format!("/admin/groups/{group}/links"),
+            &admin,
+            &[
+                ("csrf", &admin.csrf),
+                ("title", "Donate"),
+                ("title_ko", "후원하기"),
+                ("url", "https://example.org/give?a=1&b=2"),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, 303, "menu link: {}", linked.text());
+    let link = site.store().menu_links().await.unwrap()[0].id;
+
+    // A logo in every page's header.
+    let logo = site
+        .state
+        .files()
+        .put(axum::body::Bytes::from_static(b"\x89PNG\r\n\x1a\n logo"))
+        .await
+        .unwrap();
+    site.store()
+        .set_logo(
+            Some(&logo.key),
+            madang_store::ActorRef {
+                id: None,
+                name: "checker",
+                ip: "",
+            },
+            jiff::Timestamp::now(),
+        )
+        .await
+        .unwrap();
+
     // A content page in the menu, with a Korean version.
     let actor = madang_store::ActorRef {
         id: None,
@@ -504,6 +540,11 @@ async fn site_and_pages() -> (TestSite, String, Vec<Page>) {
         ("admin-board", "/admin/boards/advocacy".to_owned()),
         ("admin-board-gallery", "/admin/boards/photos".to_owned()),
         ("admin-group", format!("/admin/groups/{group}")),
+        ("admin-menu-link", format!("/admin/links/{link}")),
+        (
+            "admin-menu-link-new",
+            format!("/admin/groups/{group}/links/new"),
+        ),
         ("admin-audit", "/admin/audit".to_owned()),
         ("admin-redirects", "/admin/redirects".to_owned()),
         ("admin-pages", "/admin/pages".to_owned()),

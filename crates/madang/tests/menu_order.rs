@@ -131,7 +131,7 @@ async fn groups_move_and_empty_ones_are_removed() {
         .await;
     assert_eq!(kept.status, 422);
     assert!(
-        kept.text().contains("still holds boards or pages"),
+        kept.text().contains("still holds boards, pages or links"),
         "{}",
         kept.text()
     );

@@ -282,6 +282,46 @@ async fn two_nodes_share_one_database_and_one_bucket() {
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
 
     // Nothing went to either node's disk.
+    // Site settings saved on node A (time zone, default language) take effect on node B
+    // without a restart, with the site generation.
+    let form = format!(
+        "csrf={csrf}&site_name=NKHR&registration=closed&time_zone=Pacific%2FPago_Pago&default_language=ko"
+    );
+    let saved = request(
+        addr_a,
+        "POST",
+        "/admin/settings",
+        &[
+            ("Cookie", cookie.clone()),
+            (
+                "Content-Type",
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
+        ],
+        form.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        saved.status,
+        303,
+        "{}",
+        String::from_utf8_lossy(&saved.body)
+    );
+    let settled = Instant::now();
+    loop {
+        let page = get(addr_b, "/b/advocacy", None).await;
+        let html = String::from_utf8_lossy(&page.body).into_owned();
+        if html.contains("<html lang=\"ko\"") && html.contains("-11:00\">") {
+            break;
+        }
+        assert!(
+            settled.elapsed() < Duration::from_secs(2),
+            "node B still shows the old default language or time zone"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
     assert_eq!(
         files_on_disk(&data_a),
         0,
