@@ -25,9 +25,7 @@ use sqlx::{Connection, Row as _};
 use crate::{Db, Result, Store, StoreError};
 
 mod catalogue;
-use catalogue::{
-    Column, Kind, Table, dependency_order, ident, pg_tables, select_sql, sqlite_tables,
-};
+use catalogue::{Column, Kind, Table, ident, pg_tables, select_sql, sqlite_tables};
 
 /// Runs `$sql` on `$conn` and gives each row, decoded by the table's column kinds, to
 /// `$body` as `$row`.
@@ -561,7 +559,7 @@ mod tests {
             refs: refs.iter().map(|r| r.to_string()).collect(),
             identity: None,
         };
-        let ordered = dependency_order(vec![
+        let ordered = catalogue::dependency_order(vec![
             table("attachments", &["posts"]),
             table("posts", &["boards", "members"]),
             table("boards", &["menu_groups"]),
