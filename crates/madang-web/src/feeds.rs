@@ -18,7 +18,7 @@ use std::io;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, http::StatusCode};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -578,7 +578,7 @@ pub(crate) async fn legacy_rss(
         .await?
         .ok_or(AppError::NotFound)?;
     let target = format!("{}/b/{}/feed.xml", lang.prefix(), board.slug);
-    Ok(Redirect::permanent(&target).into_response())
+    crate::public::moved_permanently(&axum::http::Method::GET, &target)
 }
 
 /// Addresses crawlers may not visit (forms, staff pages, search), without language prefix.

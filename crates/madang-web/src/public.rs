@@ -3,8 +3,8 @@
 use axum::Extension;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
 use futures::StreamExt;
 use madang_core::ListStyle;
 use madang_core::download::content_disposition;
@@ -417,7 +417,7 @@ pub(crate) async fn legacy_board(
     uri: Uri,
 ) -> Result<Response, AppError> {
     if let Some(target) = legacy_target(&state, lang, &uri).await? {
-        return Ok(Redirect::permanent(&target).into_response());
+        return moved_permanently(&Method::GET, &target);
     }
     let slug = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;
     let board = state
@@ -429,7 +429,21 @@ pub(crate) async fn legacy_board(
         Some(id) => format!("{}/b/{}/{}", lang.prefix(), board.slug, path_id(&id)?),
         None => format!("{}/b/{}", lang.prefix(), board.slug),
     };
-    Ok(Redirect::permanent(&target).into_response())
+    moved_permanently(&Method::GET, &target)
+}
+
+/// The permanent redirect from an old address to its new page: 301, which every browser,
+/// crawler and feed reader knows, for reads (the and GnuBoard5 users' expectation);
+/// 308 for any other method, so that a form posted to an old address stays a POST.
+pub(crate) fn moved_permanently(method: &Method, target: &str) -> Result<Response, AppError> {
+    let status = if method == Method::GET || method == Method::HEAD {
+        StatusCode::MOVED_PERMANENTLY
+    } else {
+        StatusCode::PERMANENT_REDIRECT
+    };
+    // Targets are this site's own paths; one that is no header value is no page either.
+    let location = HeaderValue::from_str(target).map_err(|_| AppError::NotFound)?;
+    Ok((status, [(header::LOCATION, location)]).into_response())
 }
 
 /// The new address of an old one recorded by an import, in the reader's language.
@@ -489,10 +503,11 @@ pub(crate) async fn legacy_file(
 pub(crate) async fn not_found(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
+    method: Method,
     uri: Uri,
 ) -> Result<Response, AppError> {
     match legacy_target(&state, lang, &uri).await? {
-        Some(target) => Ok(Redirect::permanent(&target).into_response()),
+        Some(target) => moved_permanently(&method, &target),
         None => Err(AppError::NotFound),
     }
 }

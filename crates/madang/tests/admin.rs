@@ -278,7 +278,7 @@ async fn redirects_are_found_added_changed_and_removed_by_a_super_administrator(
     }
     assert_eq!(site.get(old).await.status, 404);
 
-    // Added: the old address answers 308 to the new one, and the list finds it.
+    // Added: the old address answers 301 to the new one, and the list finds it.
     let saved = site
         .post_as(
             "/admin/redirects",
@@ -288,7 +288,7 @@ async fn redirects_are_found_added_changed_and_removed_by_a_super_administrator(
         .await;
     assert_eq!(saved.status, 303);
     let moved = site.get(old).await;
-    assert_eq!(moved.status, 308);
+    assert_eq!(moved.status, 301);
     assert_eq!(moved.header("location"), "/b/advocacy");
     let list = site
         .get_as("/admin/redirects?q=bo_table%3Dnotice", &root.cookie)

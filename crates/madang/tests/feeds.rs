@@ -331,7 +331,7 @@ async fn atom_feeds_are_well_formed_with_enclosure_links() {
 async fn gnuboard_rss_addresses_redirect_to_the_board_feed() {
     let site = TestSite::demo().await;
     let page = site.get(&format!("/bbs/rss.php?bo_table={ADVOCACY}")).await;
-    assert_eq!(page.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(page.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(page.header("location"), format!("/b/{ADVOCACY}/feed.xml"));
     let page = site
         .get(&format!("/ko/bbs/rss.php?bo_table={ADVOCACY}"))

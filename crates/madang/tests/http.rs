@@ -306,7 +306,7 @@ async fn gnuboard_addresses_redirect_to_their_new_home() {
             ids[0]
         ))
         .await;
-    assert_eq!(page.status, 308);
+    assert_eq!(page.status, 301);
     assert_eq!(page.header("location"), format!("/b/advocacy/{}", ids[0]));
     let list = site.get("/bbs/board.php?bo_table=advocacy").await;
     assert_eq!(list.header("location"), "/b/advocacy");

@@ -23,7 +23,7 @@ async fn imported_site() -> TestSite {
 async fn old_addresses_reach_the_imported_pages() {
     let site = imported_site().await;
     let page = site.get("/bbs/board.php?bo_table=advocacy&wr_id=4").await;
-    assert_eq!(page.status, 308);
+    assert_eq!(page.status, 301);
     let target = page.header("location");
     assert!(target.starts_with("/b/advocacy/"), "{target}");
     let post = site.get(&target).await;
@@ -37,7 +37,7 @@ async fn old_addresses_reach_the_imported_pages() {
     assert!(html.contains("id=\"comment-"));
     // The short form and the Korean UI prefix work too.
     let short = site.get("/advocacy/4").await;
-    assert_eq!(short.status, 308);
+    assert_eq!(short.status, 301);
     assert_eq!(short.header("location"), target);
     let korean = site
         .get("/ko/bbs/board.php?bo_table=advocacy&wr_id=4")
