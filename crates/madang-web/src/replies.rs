@@ -8,18 +8,17 @@
 
 use axum::Extension;
 use axum::extract::{Multipart, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use madang_core::permission::{BoardAction, Viewer, may, may_read_secret_in_thread};
-use madang_core::{Board, NewPost, Post};
-use madang_store::PostOptions;
+use madang_core::{Board, Post};
 
 use crate::AppState;
 use crate::auth::CurrentSession;
 use crate::error::AppError;
 use crate::extract::{PathParts, path_id};
 use crate::i18n::Lang;
-use crate::staff::{board_or_404, uploads_allowed, write_page};
-use crate::uploads::{PostForm, read_post_form, records, remove_files, store_files};
+use crate::staff::{NewPostPlace, board_or_404, submit_new_post, write_page};
+use crate::uploads::{PostForm, read_post_form};
 
 /// The post a reply answers, if `viewer` may answer it: the board's read and reply levels,
 /// then a published post of the board (else not found), then the secret-post rule.
@@ -146,72 +145,13 @@ pub(crate) async fn submit(
         }
     };
     form.reply_to = reply_to;
-    let session = current.check_csrf(&form.csrf)?;
-    if !uploads_allowed(&viewer, &board, &form) {
-        return Err(AppError::Forbidden);
-    }
-    let now = jiff::Timestamp::now();
-    let zone = state.zone().await;
-    let checked = match crate::post_form::checked_fields(&board, &form, None, 0, now, &zone) {
-        Ok(checked) => checked,
-        Err(key) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some(key),
-                Vec::new(),
-            )
-            .await;
-        }
-    };
-    let options = PostOptions {
-        status: checked.placement.publishing.status,
-        category: checked.placement.category,
-        staged: checked.staged,
-    };
-    let new = NewPost {
-        title: form.title.clone(),
-        body: checked.body,
-        author_id: Some(session.member.id),
-        author_name: session.member.nickname.clone(),
-        lang: Some(lang.code().to_owned()),
-        // A reply stays in its thread, under what it answers.
-        pinned: false,
-        // The store makes it secret when the parent is, whatever the box said.
-        secret: form.secret,
-        published_at: checked.placement.publishing.published_at,
-        links: checked.links,
-    };
-    let stored = store_files(&state, &form.files).await?;
-    let records = records(&form.files, &stored);
-    let created = state
-        .store()
-        .write_reply(board.id, parent.id, &new, &options, &records, now)
-        .await;
-    if created.is_err() {
-        remove_files(&state, &stored).await;
-    }
-    match created {
-        Ok(id) => {
-            Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
-        }
-        Err(madang_store::StoreError::Invalid(_)) => {
-            write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some("write-error-title"),
-                Vec::new(),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    submit_new_post(
+        &state,
+        lang,
+        &current,
+        &board,
+        &form,
+        NewPostPlace::ReplyTo(parent.id),
+    )
+    .await
 }

@@ -182,32 +182,66 @@ pub(crate) async fn write_submit(
             .await;
         }
     };
+    let place = match form.translation_of {
+        Some(source) => NewPostPlace::Translation(source),
+        None => NewPostPlace::Thread,
+    };
+    submit_new_post(&state, lang, &current, &board, &form, place).await
+}
+
+/// Where a submitted new post goes.
+pub(crate) enum NewPostPlace {
+    /// A thread of its own.
+    Thread,
+    /// A translation of this post (`translations`).
+    Translation(i64),
+    /// A reply to this post, in its thread (`replies`); never pinned.
+    ReplyTo(i64),
+}
+
+/// A new post's submission once its form is read, for the write and reply forms alike:
+/// the CSRF token, the upload level, the fields' checks (a refusal shows the form again
+/// with its message), then the files stored and the post written where `place` says, in
+/// one transaction, and its page.
+pub(crate) async fn submit_new_post(
+    state: &AppState,
+    lang: Lang,
+    current: &CurrentSession,
+    board: &Board,
+    form: &PostForm,
+    place: NewPostPlace,
+) -> Result<Response, AppError> {
+    let viewer = current.viewer();
     let session = current.check_csrf(&form.csrf)?;
-    if !uploads_allowed(&viewer, &board, &form) {
+    if !uploads_allowed(&viewer, board, form) {
         return Err(AppError::Forbidden);
     }
     let now = jiff::Timestamp::now();
     let zone = state.zone().await;
-    let checked = match crate::post_form::checked_fields(&board, &form, None, 0, now, &zone) {
+    let refused = |key: &'static str| {
+        write_page(
+            state,
+            lang,
+            current,
+            board,
+            None,
+            form,
+            Some(key),
+            Vec::new(),
+        )
+    };
+    let checked = match crate::post_form::checked_fields(board, form, None, 0, now, &zone) {
         Ok(checked) => checked,
-        Err(key) => {
-            return write_page(
-                &state,
-                lang,
-                &current,
-                &board,
-                None,
-                &form,
-                Some(key),
-                Vec::new(),
-            )
-            .await;
-        }
+        Err(key) => return refused(key).await,
     };
     let options = PostOptions {
         status: checked.placement.publishing.status,
         category: checked.placement.category,
         staged: checked.staged,
+    };
+    let reply_to = match place {
+        NewPostPlace::ReplyTo(parent) => Some(parent),
+        _ => None,
     };
     let new = NewPost {
         title: form.title.clone(),
@@ -215,7 +249,9 @@ pub(crate) async fn write_submit(
         author_id: Some(session.member.id),
         author_name: session.member.nickname.clone(),
         lang: Some(lang.code().to_owned()),
-        pinned: form.pinned && administers(&viewer, &board),
+        // A reply stays in its thread, under what it answers.
+        pinned: reply_to.is_none() && form.pinned && administers(&viewer, board),
+        // For a reply, the store makes it secret when the parent is, whatever the box said.
         secret: form.secret,
         published_at: checked.placement.publishing.published_at,
         links: checked.links,
@@ -223,54 +259,45 @@ pub(crate) async fn write_submit(
     // The files are stored first and recorded with the post in one transaction: a crash
     // leaves either the whole post or none of it (at worst an unreferenced stored file,
     // which `madang check` reports).
-    let stored = store_files(&state, &form.files).await?;
+    let stored = store_files(state, &form.files).await?;
     let records = records(&form.files, &stored);
-    let created = match form.translation_of {
-        Some(source) => {
-            match crate::translations::translation_source(&state, &viewer, &board, source).await {
+    let store = state.store();
+    let created = match place {
+        NewPostPlace::Thread => {
+            store
+                .write_post(board.id, &new, &options, &records, now)
+                .await
+        }
+        NewPostPlace::ReplyTo(parent) => {
+            store
+                .write_reply(board.id, parent, &new, &options, &records, now)
+                .await
+        }
+        NewPostPlace::Translation(source) => {
+            match crate::translations::translation_source(state, &viewer, board, source).await {
                 Ok(_) => {
-                    state
-                        .store()
+                    store
                         .write_translation(board.id, &new, &options, &records, source, now)
                         .await
                 }
                 Err(e) => {
-                    remove_files(&state, &stored).await;
+                    remove_files(state, &stored).await;
                     return Err(e);
                 }
             }
         }
-        None => {
-            state
-                .store()
-                .write_post(board.id, &new, &options, &records, now)
-                .await
-        }
     };
     if created.is_err() {
-        remove_files(&state, &stored).await;
+        remove_files(state, &stored).await;
     }
-    let key = match created {
+    match created {
         Ok(id) => {
-            return Ok(
-                Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response(),
-            );
+            Ok(Redirect::to(&format!("{}/b/{}/{}", lang.prefix(), board.slug, id)).into_response())
         }
-        Err(madang_store::StoreError::Invalid(_)) => "write-error-title",
-        Err(madang_store::StoreError::Translation(e)) => e.message_key(),
-        Err(e) => return Err(e.into()),
-    };
-    write_page(
-        &state,
-        lang,
-        &current,
-        &board,
-        None,
-        &form,
-        Some(key),
-        Vec::new(),
-    )
-    .await
+        Err(madang_store::StoreError::Invalid(_)) => refused("write-error-title").await,
+        Err(madang_store::StoreError::Translation(e)) => refused(e.message_key()).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// GET /b/{slug}/{id}/edit
