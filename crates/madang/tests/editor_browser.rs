@@ -22,29 +22,6 @@ const PNG_BASE64: &str =
 /// A small PDF.
 const PDF_BASE64: &str = "JVBERi0xLjQKMSAwIG9iaiA8PCA+PiBlbmRvYmoKdHJhaWxlciA8PCA+PgolJUVPRgo=";
 
-/// Runs `action` (a script that starts a navigation) and waits until a new page at another
-/// address has loaded; returns its path and query.
-async fn navigate(tab: &Tab, action: &str) -> String {
-    let before = tab
-        .eval("location.pathname + location.search")
-        .await
-        .unwrap();
-    tab.eval(action).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Ok(Value::Array(v)) = tab
-            .eval("[location.pathname + location.search, document.readyState]")
-            .await
-            && v[0] != before
-            && v[1] == "complete"
-        {
-            return v[0].as_str().unwrap_or("").to_owned();
-        }
-        assert!(Instant::now() < deadline, "no new page after {action}");
-    }
-}
-
 /// Waits until `expression` is true in the page.
 async fn until(tab: &Tab, expression: &str, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -196,11 +173,9 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
     );
 
     // Published: the picture is in the post, both files are its attachments.
-    let page = navigate(
-        &tab,
-        "document.querySelector('form.write-form button[value=publish]').click()",
-    )
-    .await;
+    let page = tab
+        .navigate("document.querySelector('form.write-form button[value=publish]').click()")
+        .await;
     let id: i64 = page
         .strip_prefix("/b/advocacy/")
         .unwrap_or_else(|| panic!("landed on {page}"))
@@ -301,11 +276,9 @@ async fn an_editor_pastes_and_drops_files_into_a_post() {
         "the Markdown picture",
     )
     .await;
-    let page = navigate(
-        &tab,
-        "document.querySelector('form.write-form button[value=publish]').click()",
-    )
-    .await;
+    let page = tab
+        .navigate("document.querySelector('form.write-form button[value=publish]').click()")
+        .await;
     let id: i64 = page
         .strip_prefix("/b/advocacy/")
         .unwrap_or_else(|| panic!("landed on {page}"))

@@ -14,30 +14,6 @@ use browser::{Cdp, Chromium, Tab};
 use common::TestSite;
 use serde_json::Value;
 
-/// Runs `action` (a script that starts a navigation) and waits until a new page at another
-/// address has loaded; returns its path and query.
-async fn navigate(tab: &Tab, action: &str) -> String {
-    let before = tab
-        .eval("location.pathname + location.search")
-        .await
-        .unwrap();
-    tab.eval(action).await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // Mid-navigation the old document may be gone: an error is retried.
-        if let Ok(Value::Array(v)) = tab
-            .eval("[location.pathname + location.search, document.readyState]")
-            .await
-            && v[0] != before
-            && v[1] == "complete"
-        {
-            return v[0].as_str().unwrap_or("").to_owned();
-        }
-        assert!(Instant::now() < deadline, "no new page after {action}");
-    }
-}
-
 /// Waits until the page's editor (Quill, loaded by a deferred script) is ready.
 async fn editor_ready(tab: &Tab) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -57,11 +33,8 @@ async fn write_post(tab: &Tab, title: &str, body: &str) -> String {
     .await
     .unwrap();
     tab.type_text(body).await;
-    navigate(
-        tab,
-        "document.querySelector('form.write-form').requestSubmit()",
-    )
-    .await
+    tab.navigate("document.querySelector('form.write-form').requestSubmit()")
+        .await
 }
 
 async fn text_of(tab: &Tab, selector: &str) -> String {
@@ -129,8 +102,7 @@ async fn an_editor_writes_a_post_and_its_translation_in_the_browser() {
     );
 
     // Its Korean translation, from the post page's offer, in the Korean write form.
-    let form = navigate(
-        &tab,
+    let form = tab.navigate(
         "Array.from(document.querySelectorAll('.staff-tools a')).find(a => a.href.includes('translation_of')).click()",
     )
     .await;
@@ -153,7 +125,9 @@ async fn an_editor_writes_a_post_and_its_translation_in_the_browser() {
     );
 
     // The switch on the Korean post leads to the English one.
-    let back = navigate(&tab, "document.querySelector('a.lang-switch').click()").await;
+    let back = tab
+        .navigate("document.querySelector('a.lang-switch').click()")
+        .await;
     assert_eq!(back, format!("/b/advocacy/{id}"));
 
     drop(chromium);

@@ -336,6 +336,30 @@ impl Tab {
         findings
     }
 
+    /// Runs `action` (a script that starts a navigation) and waits until a new page at
+    /// another address has loaded; returns its path and query.
+    pub async fn navigate(&self, action: &str) -> String {
+        let before = self
+            .eval("location.pathname + location.search")
+            .await
+            .unwrap();
+        self.eval(action).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Mid-navigation the old document may be gone: an error is retried.
+            if let Ok(Value::Array(v)) = self
+                .eval("[location.pathname + location.search, document.readyState]")
+                .await
+                && v[0] != before
+                && v[1] == "complete"
+            {
+                return v[0].as_str().unwrap_or("").to_owned();
+            }
+            assert!(Instant::now() < deadline, "no new page after {action}");
+        }
+    }
+
     /// Sets a cookie (`name=value`) for `origin`, as a signed-in browser would carry it.
     pub async fn set_cookie(&self, origin: &str, cookie: &str) {
         let (name, value) = cookie.split_once('=').expect("a cookie is name=value");
