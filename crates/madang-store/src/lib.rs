@@ -32,6 +32,7 @@ mod neighbours;
 mod pages;
 mod posts;
 mod publishing;
+mod rank;
 mod readers;
 mod redirects;
 mod registration;
@@ -213,6 +214,18 @@ impl Store {
                 // A COMMIT that fails (a full disk) makes SQLite roll back by itself; sqlx
                 // still counts the transaction as open and would refuse every later BEGIN
                 // on that connection. Such a connection is closed instead of reused.
+                // Search ranks with Madang's own BM25 (rank.rs) on every connection.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        let mut handle = conn.lock_handle().await?;
+                        // SAFETY: the handle is locked for this connection alone.
+                        unsafe { rank::register(handle.as_raw_handle().as_ptr()) }.map_err(|code| {
+                            sqlx::Error::Configuration(
+                                format!("registering madang_rank: SQLite error {code}").into(),
+                            )
+                        })
+                    })
+                })
                 .after_release(|conn, _| {
                     Box::pin(async move {
                         use sqlx::Connection;

@@ -138,6 +138,25 @@ impl Store {
             binds.push(b);
             format!("${}", binds.len())
         };
+        if let (Db::Sqlite(pool), Some(superset)) = (&self.db, req.query.to_fts5_superset()) {
+            let superset = match req.field {
+                SearchField::TitleAndBody => superset,
+                SearchField::Title => format!("search_title : ({superset})"),
+                SearchField::Body => format!("search_body : ({superset})"),
+            };
+            let any: Option<(i64,)> =
+                sqlx::query_as("SELECT rowid FROM post_search WHERE post_search MATCH $1 LIMIT 1")
+                    .bind(&superset)
+                    .fetch_optional(pool)
+                    .await?;
+            if any.is_none() {
+                return Ok(SearchResults {
+                    hits: Vec::new(),
+                    total: 0,
+                    more: false,
+                });
+            }
+        }
         let (from, matching, score) = if postgres {
             let tsquery = match req.field {
                 SearchField::TitleAndBody => req.query.to_tsquery(),
@@ -165,8 +184,9 @@ impl Store {
                  JOIN boards b ON b.id = p.board_id"
                     .to_owned(),
                 format!("post_search MATCH {q}"),
-                // Title terms count four times as much as body terms; lower is better.
-                "bm25(post_search, 4.0, 1.0)".to_owned(),
+                // BM25 at a bounded cost (rank.rs). Title terms count four times as much as
+                // body terms; lower is better.
+                "madang_rank(post_search, 4.0, 1.0)".to_owned(),
             )
         };
         let mut filters = vec![

@@ -56,6 +56,49 @@ impl SearchQuery {
         out
     }
 
+    /// A cheaper FTS5 expression that matches every post this query matches, and maybe
+    /// more; `None` when it would not be cheaper than the query itself.
+    ///
+    /// A search for two common words that never meet (a Korean word and an English one)
+    /// makes FTS5 walk both of their lists to the end, checking the positions of every
+    /// phrase's terms in each post on the way: 20 ms over 50,000 posts. Without positions
+    /// the same walk skips through the lists by post id in about 2 ms. So when a query
+    /// joins several groups and one holds a phrase of several terms, the store first asks
+    /// for any post holding one term of each phrase (exclusions left out, since leaving
+    /// them out only adds posts); when there is none, neither are there results.
+    ///
+    /// ```
+    /// use madang_core::search::parse_query;
+    /// let q = parse_query("정치범수용소 china -camps").unwrap();
+    /// assert_eq!(q.to_fts5_superset().as_deref(), Some(r#""정치" AND "china""#));
+    /// assert_eq!(parse_query("북한 china").unwrap().to_fts5_superset(), None);
+    /// ```
+    pub fn to_fts5_superset(&self) -> Option<String> {
+        let has_phrase = self
+            .groups()
+            .iter()
+            .flatten()
+            .any(|phrase| phrase.terms().len() > 1);
+        if self.groups().len() < 2 || !has_phrase {
+            return None;
+        }
+        let groups: Vec<String> = self
+            .groups()
+            .iter()
+            .map(|group| {
+                let firsts: Vec<String> = group
+                    .iter()
+                    .map(|phrase| format!("\"{}\"", phrase.terms()[0]))
+                    .collect();
+                match firsts.as_slice() {
+                    [one] => one.clone(),
+                    _ => format!("({})", firsts.join(" OR ")),
+                }
+            })
+            .collect();
+        Some(groups.join(" AND "))
+    }
+
     /// The query in PostgreSQL `to_tsquery('simple', …)` syntax, to be bound as a parameter.
     ///
     /// Terms are single-quoted (`'북한'`; terms never contain a quote or backslash), phrases
@@ -126,6 +169,62 @@ mod tests {
             q("a OR \"b c\" OR d e").to_fts5(),
             r#"("a" OR "b c" OR "d") AND "e""#
         );
+    }
+
+    #[test]
+    fn fts5_supersets() {
+        assert_eq!(q("북한").to_fts5_superset(), None);
+        assert_eq!(q("북한인권").to_fts5_superset(), None);
+        assert_eq!(q("북한 인권").to_fts5_superset(), None);
+        assert_eq!(
+            q("북한인권 \"forced labour\"")
+                .to_fts5_superset()
+                .as_deref(),
+            Some(r#""북한" AND "forc""#)
+        );
+        assert_eq!(
+            q("탈북민 OR defector china").to_fts5_superset().as_deref(),
+            Some(r#"("탈북" OR "defector") AND "china""#)
+        );
+    }
+
+    /// Every post the query matches, the superset matches too: checked with the engines'
+    /// rules over documents made from the query's own words in other orders.
+    #[test]
+    fn supersets_never_lose_a_match() {
+        use crate::search::index_terms;
+        let queries = [
+            "탈북민 china",
+            "정치범수용소 \"human rights\" -north",
+            "강제북송 OR repatriation 중국",
+            "\"forced labour\" 북한인권",
+        ];
+        let documents = [
+            "탈북민 china",
+            "china 탈북 민",
+            "정치범수용소 human rights",
+            "정치범 수용소 rights human",
+            "강제북송 중국",
+            "repatriation 중국",
+            "forced labour 북한인권 north",
+            "labour forced 북한 인권",
+        ];
+        for query in queries {
+            let query = q(query);
+            let superset = query.to_fts5_superset().expect("a phrase among groups");
+            for document in documents {
+                let terms = index_terms(document);
+                let superset_matches = superset.split(" AND ").all(|group| {
+                    group
+                        .trim_matches(['(', ')'])
+                        .split(" OR ")
+                        .any(|term| terms.iter().any(|t| *t == term.trim_matches('"')))
+                });
+                if query.matches(&terms) {
+                    assert!(superset_matches, "{superset} lost {document:?}");
+                }
+            }
+        }
     }
 
     #[test]
