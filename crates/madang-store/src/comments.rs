@@ -51,6 +51,7 @@ impl Store {
             return Ok(Err(CommentRefusal::TooLong));
         }
         let html = madang_core::html::text_to_html(text);
+        let search_terms = crate::search::comment_terms(&html);
         let who = Actor {
             id: actor.id,
             name: actor.name,
@@ -135,8 +136,8 @@ impl Store {
             };
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO comments (post_id, parent_id, thread_key, reply_path, author_id,
-                    author_name, body_html, secret, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    author_name, body_html, secret, created_at, search_body, search_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(new.post_id)
             .bind(new.parent_id)
@@ -147,6 +148,8 @@ impl Store {
             .bind(&html)
             .bind(new.secret)
             .bind(at)
+            .bind(&search_terms)
+            .bind(crate::search::SEARCH_VERSION)
             .fetch_one(&mut *tx)
             .await?;
             let target = format!("comment:{id}");

@@ -270,7 +270,10 @@ impl Store {
         // date; when none are, this is one indexed count.
         let reindexed = store.reindex(false, |_, _| {}).await?;
         if reindexed > 0 {
-            tracing::info!(posts = reindexed, "search index brought up to date");
+            tracing::info!(
+                rows = reindexed,
+                "search index of posts and comments brought up to date"
+            );
         }
         Ok(store)
     }

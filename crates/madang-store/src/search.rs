@@ -7,6 +7,7 @@ use jiff::Timestamp;
 use madang_core::search::{SearchQuery, index_terms};
 
 use crate::BeginWrite;
+use crate::settings::bump_generation;
 use crate::{Db, Result, Store, on_db, ts};
 
 /// The version of the terms `madang_core::search` makes. Bump it when the tokenizer
@@ -19,6 +20,11 @@ pub(crate) fn terms_of(title: &str, body_text: &str) -> (String, String) {
         index_terms(title).join(" "),
         index_terms(body_text).join(" "),
     )
+}
+
+/// The search terms of a comment, from its (sanitised) HTML.
+pub(crate) fn comment_terms(body_html: &str) -> String {
+    index_terms(&madang_core::text::plain_text(body_html)).join(" ")
 }
 
 /// The search terms of a post, made ahead of writing it: an import makes them for many
@@ -49,17 +55,21 @@ pub enum SearchField {
     TitleAndBody,
     Title,
     Body,
+    /// Comments instead of posts: each result is a comment, under its post's title.
+    Comments,
 }
 
 /// A search with its filters. Only posts the reader may read are ever returned or counted:
 /// published, not deleted, publication time reached, not secret, on boards whose list and
-/// read levels the reader has.
+/// read levels the reader has; and only comments on such posts, neither deleted nor secret.
 #[derive(Debug, Clone)]
 pub struct SearchRequest<'a> {
     pub query: &'a SearchQuery,
     pub field: SearchField,
     pub board_id: Option<i64>,
-    /// Exact author name.
+    /// Exact category name (a post's; for comments, their post's).
+    pub category: Option<&'a str>,
+    /// Exact author name (for comments, the comment's author).
     pub author: Option<&'a str>,
     pub from: Option<Timestamp>,
     pub until: Option<Timestamp>,
@@ -77,6 +87,9 @@ pub struct SearchRequest<'a> {
 #[derive(Debug, Clone)]
 pub struct SearchHit {
     pub post_id: i64,
+    /// Set when the result is a comment of the post ([`SearchField::Comments`]); then
+    /// `body_text`, `author_name` and `published_at` are the comment's.
+    pub comment_id: Option<i64>,
     pub board_slug: String,
     pub board_title: String,
     pub title: String,
@@ -108,6 +121,26 @@ enum Bind {
 }
 
 type HitRow = (i64, String, String, String, String, String, i64);
+type CommentHitRow = (i64, i64, String, String, String, String, String, i64);
+
+/// Where one kind of search looks, as SQL fragments for one engine.
+struct Target {
+    /// Tables and joins; `p` is the post, `b` its board.
+    from: String,
+    /// The full-text condition.
+    matching: String,
+    /// Lower is better.
+    score: String,
+    /// Newest first through the index.
+    newest: &'static str,
+    /// What the window returns as each result's id.
+    id: &'static str,
+    /// The result's own conditions, besides the post's.
+    own: &'static [&'static str],
+    /// The result's time and author columns.
+    time: &'static str,
+    author: &'static str,
+}
 
 /// Restricts every term of a `to_tsquery` expression to one weight (A = title, B = body).
 /// Terms are single-quoted and never contain quotes (see `madang_core::search`).
@@ -127,28 +160,125 @@ fn weighted_tsquery(query: &str, weight: char) -> String {
     out
 }
 
+/// `$1, $2, …` for `n` bound values.
+fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `hits` in the order of `ids`.
+fn in_order(
+    mut hits: Vec<SearchHit>,
+    ids: &[i64],
+    id: impl Fn(&SearchHit) -> i64,
+) -> Vec<SearchHit> {
+    hits.sort_by_key(|h| ids.iter().position(|i| *i == id(h)));
+    hits
+}
+
+/// Where a search of `field` looks on SQLite; `q` is the bound FTS5 expression.
+fn sqlite_target(field: SearchField, query: &SearchQuery, q: &str) -> (Target, String) {
+    let expression = match field {
+        SearchField::TitleAndBody | SearchField::Comments => query.to_fts5(),
+        SearchField::Title => format!("search_title : ({})", query.to_fts5()),
+        SearchField::Body => format!("search_body : ({})", query.to_fts5()),
+    };
+    let target = if field == SearchField::Comments {
+        Target {
+            // Both covering indexes: a comment's filters and its post's, without the wide
+            // rows of either.
+            from: "comment_search JOIN comments c INDEXED BY comments_search_filter \
+                   ON c.id = comment_search.rowid \
+                   JOIN posts p INDEXED BY posts_search_filter ON p.id = c.post_id \
+                   JOIN boards b ON b.id = p.board_id"
+                .to_owned(),
+            matching: format!("comment_search MATCH {q}"),
+            score: "madang_rank(comment_search)".to_owned(),
+            newest: "comment_search.rowid DESC",
+            id: "c.id",
+            own: &["c.deleted_at IS NULL", "c.secret = FALSE"],
+            time: "c.created_at",
+            author: "c.author_name",
+        }
+    } else {
+        Target {
+            // The covering index holds every filtered column; SQLite's planner would pick
+            // the wide table rows by rowid otherwise.
+            from: "post_search JOIN posts p INDEXED BY posts_search_filter \
+                   ON p.id = post_search.rowid JOIN boards b ON b.id = p.board_id"
+                .to_owned(),
+            matching: format!("post_search MATCH {q}"),
+            // BM25 at a bounded cost (rank.rs). Title terms count four times as much as
+            // body terms; lower is better.
+            score: "madang_rank(post_search, 4.0, 1.0)".to_owned(),
+            // SQLite walks the FTS5 doclist backwards only when the order names its rowid.
+            newest: "post_search.rowid DESC",
+            id: "p.id",
+            own: &[],
+            time: "p.published_at",
+            author: "p.author_name",
+        }
+    };
+    (target, expression)
+}
+
+/// Where a search of `field` looks on PostgreSQL; `q` is the bound `to_tsquery` text.
+fn postgres_target(field: SearchField, query: &SearchQuery, q: &str) -> (Target, String) {
+    let tsquery = match field {
+        SearchField::TitleAndBody | SearchField::Comments => query.to_tsquery(),
+        SearchField::Title => weighted_tsquery(&query.to_tsquery(), 'A'),
+        SearchField::Body => weighted_tsquery(&query.to_tsquery(), 'B'),
+    };
+    // Higher is better in PostgreSQL; negated so lower is better on both.
+    let target = if field == SearchField::Comments {
+        Target {
+            from: "comments c JOIN posts p ON p.id = c.post_id JOIN boards b ON b.id = p.board_id"
+                .to_owned(),
+            matching: format!("c.search_vector @@ to_tsquery('simple', {q})"),
+            score: format!("-(ts_rank_cd(r.search_vector, to_tsquery('simple', {q}))::float8)"),
+            newest: "c.id DESC",
+            id: "c.id",
+            own: &["c.deleted_at IS NULL", "c.secret = FALSE"],
+            time: "c.created_at",
+            author: "c.author_name",
+        }
+    } else {
+        Target {
+            from: "posts p JOIN boards b ON b.id = p.board_id".to_owned(),
+            matching: format!("p.search_vector @@ to_tsquery('simple', {q})"),
+            score: format!("-(ts_rank_cd(r.search_vector, to_tsquery('simple', {q}))::float8)"),
+            newest: "p.id DESC",
+            id: "p.id",
+            own: &[],
+            time: "p.published_at",
+            author: "p.author_name",
+        }
+    };
+    (target, tsquery)
+}
+
 impl Store {
-    /// Runs a search: the newest [`SEARCH_WINDOW`] matching posts the reader may read are
-    /// found through the engine's index, ranked (or kept newest first), and one page of
-    /// them is returned.
+    /// Runs a search: the newest [`SEARCH_WINDOW`] matching posts (or comments) the reader
+    /// may read are found through the engine's index, ranked (or kept newest first), and
+    /// one page of them is returned.
     pub async fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
         let postgres = matches!(self.db, Db::Postgres(_));
-        let mut binds: Vec<Bind> = Vec::new();
-        let next = |b: Bind, binds: &mut Vec<Bind>| {
-            binds.push(b);
-            format!("${}", binds.len())
-        };
+        let comments = req.field == SearchField::Comments;
         if let (Db::Sqlite(pool), Some(superset)) = (&self.db, req.query.to_fts5_superset()) {
-            let superset = match req.field {
-                SearchField::TitleAndBody => superset,
-                SearchField::Title => format!("search_title : ({superset})"),
-                SearchField::Body => format!("search_body : ({superset})"),
+            let (table, superset) = match req.field {
+                SearchField::TitleAndBody => ("post_search", superset),
+                SearchField::Title => ("post_search", format!("search_title : ({superset})")),
+                SearchField::Body => ("post_search", format!("search_body : ({superset})")),
+                SearchField::Comments => ("comment_search", superset),
             };
-            let any: Option<(i64,)> =
-                sqlx::query_as("SELECT rowid FROM post_search WHERE post_search MATCH $1 LIMIT 1")
-                    .bind(&superset)
-                    .fetch_optional(pool)
-                    .await?;
+            let any: Option<(i64,)> = sqlx::query_as(&format!(
+                "SELECT rowid FROM {table} WHERE {table} MATCH $1 LIMIT 1"
+            ))
+            .bind(&superset)
+            .fetch_optional(pool)
+            .await?;
             if any.is_none() {
                 return Ok(SearchResults {
                     hits: Vec::new(),
@@ -157,44 +287,24 @@ impl Store {
                 });
             }
         }
-        let (from, matching, score) = if postgres {
-            let tsquery = match req.field {
-                SearchField::TitleAndBody => req.query.to_tsquery(),
-                SearchField::Title => weighted_tsquery(&req.query.to_tsquery(), 'A'),
-                SearchField::Body => weighted_tsquery(&req.query.to_tsquery(), 'B'),
-            };
-            let q = next(Bind::Text(tsquery), &mut binds);
-            (
-                "posts p JOIN boards b ON b.id = p.board_id".to_owned(),
-                format!("p.search_vector @@ to_tsquery('simple', {q})"),
-                // Higher is better in PostgreSQL; negated so lower is better on both.
-                format!("-(ts_rank_cd(p.search_vector, to_tsquery('simple', {q}))::float8)"),
-            )
-        } else {
-            let expression = match req.field {
-                SearchField::TitleAndBody => req.query.to_fts5(),
-                SearchField::Title => format!("search_title : ({})", req.query.to_fts5()),
-                SearchField::Body => format!("search_body : ({})", req.query.to_fts5()),
-            };
-            let q = next(Bind::Text(expression), &mut binds);
-            (
-                // The covering index holds every filtered column; SQLite's planner would pick
-                // the wide table rows by rowid otherwise.
-                "post_search JOIN posts p INDEXED BY posts_search_filter ON p.id = post_search.rowid \
-                 JOIN boards b ON b.id = p.board_id"
-                    .to_owned(),
-                format!("post_search MATCH {q}"),
-                // BM25 at a bounded cost (rank.rs). Title terms count four times as much as
-                // body terms; lower is better.
-                "madang_rank(post_search, 4.0, 1.0)".to_owned(),
-            )
+        let mut binds: Vec<Bind> = vec![Bind::Text(String::new())];
+        let next = |b: Bind, binds: &mut Vec<Bind>| {
+            binds.push(b);
+            format!("${}", binds.len())
         };
+        let (target, expression) = if postgres {
+            postgres_target(req.field, req.query, "$1")
+        } else {
+            sqlite_target(req.field, req.query, "$1")
+        };
+        binds[0] = Bind::Text(expression);
         let mut filters = vec![
-            matching,
+            target.matching.clone(),
             "p.status = 'published'".to_owned(),
             "p.deleted_at IS NULL".to_owned(),
             "p.secret = FALSE".to_owned(),
         ];
+        filters.extend(target.own.iter().map(|c| (*c).to_owned()));
         let now = next(Bind::Int(req.now.as_second()), &mut binds);
         filters.push(format!("p.published_at <= {now}"));
         if !req.reader_is_super_admin {
@@ -209,44 +319,56 @@ impl Store {
                 next(Bind::Int(board), &mut binds)
             ));
         }
+        if let Some(category) = req.category {
+            filters.push(format!(
+                "p.category = {}",
+                next(Bind::Text(category.to_owned()), &mut binds)
+            ));
+        }
         if let Some(author) = req.author {
             filters.push(format!(
-                "p.author_name = {}",
+                "{} = {}",
+                target.author,
                 next(Bind::Text(author.to_owned()), &mut binds)
             ));
         }
         if let Some(from) = req.from {
             filters.push(format!(
-                "p.published_at >= {}",
+                "{} >= {}",
+                target.time,
                 next(Bind::Int(from.as_second()), &mut binds)
             ));
         }
         if let Some(until) = req.until {
             filters.push(format!(
-                "p.published_at < {}",
+                "{} < {}",
+                target.time,
                 next(Bind::Int(until.as_second()), &mut binds)
             ));
         }
         let window = next(Bind::Int(SEARCH_WINDOW as i64 + 1), &mut binds);
-        // Newest matches first through the index (post ids grow with publication), with
-        // every filter applied, so the window holds only posts the reader may see.
-        // SQLite walks the FTS5 doclist backwards only when the order names its rowid.
-        let newest = if postgres {
-            "p.id DESC"
-        } else {
-            "post_search.rowid DESC"
-        };
+        // Newest matches first through the index (ids grow with time), with every filter
+        // applied, so the window holds only what the reader may see.
+        let (id, time, from, newest, score) = (
+            target.id,
+            target.time,
+            &target.from,
+            target.newest,
+            &target.score,
+        );
         let window_sql = if postgres {
             // PostgreSQL ranks only the window's rows: ranking every match first (each a
             // large tsvector to read) made common words cost seconds.
+            let table = if comments { "comments" } else { "posts" };
             format!(
-                "SELECT w.id, {score}, w.published_at FROM (SELECT p.id, p.published_at FROM {from}
-                 WHERE {} ORDER BY {newest} LIMIT {window}) w JOIN posts p ON p.id = w.id ORDER BY w.id DESC",
+                "SELECT w.id, {score}, w.at FROM (SELECT {id} AS id, {time} AS at FROM {from}
+                 WHERE {} ORDER BY {newest} LIMIT {window}) w JOIN {table} r ON r.id = w.id
+                 ORDER BY w.id DESC",
                 filters.join(" AND ")
             )
         } else {
             format!(
-                "SELECT p.id, {score}, p.published_at FROM {from} WHERE {} ORDER BY {newest} LIMIT {window}",
+                "SELECT {id}, {score}, {time} FROM {from} WHERE {} ORDER BY {newest} LIMIT {window}",
                 filters.join(" AND ")
             )
         };
@@ -276,7 +398,11 @@ impl Store {
             .take(size)
             .map(|(id, _, _)| *id)
             .collect();
-        let hits = self.hits(&page_ids).await?;
+        let hits = if comments {
+            self.comment_hits(&page_ids).await?
+        } else {
+            self.hits(&page_ids).await?
+        };
         Ok(SearchResults {
             hits,
             total: matches.len() as i64,
@@ -289,11 +415,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT p.id, b.slug, b.title, p.title, p.body_text, p.author_name, p.published_at
              FROM posts p JOIN boards b ON b.id = p.board_id WHERE p.id IN ({})",
-            placeholders.join(", ")
+            placeholders(ids.len())
         );
         let rows: Vec<HitRow> = on_db!(self, |pool| {
             let mut query = sqlx::query_as(&sql);
@@ -302,11 +427,12 @@ impl Store {
             }
             query.fetch_all(pool).await?
         });
-        let mut hits: Vec<SearchHit> = rows
+        let hits = rows
             .into_iter()
             .map(
                 |(post_id, board_slug, board_title, title, body_text, author_name, at)| SearchHit {
                     post_id,
+                    comment_id: None,
                     board_slug,
                     board_title,
                     title,
@@ -316,53 +442,112 @@ impl Store {
                 },
             )
             .collect();
-        hits.sort_by_key(|h| ids.iter().position(|id| *id == h.post_id));
-        Ok(hits)
+        Ok(in_order(hits, ids, |h| h.post_id))
     }
 
-    /// Re-computes search terms for posts made by an older tokenizer (or all posts, with
-    /// `all`), in batches, calling `progress(done, total)` after each. Returns how many.
+    /// The results for these comment ids, in this order: each under its post's title.
+    async fn comment_hits(&self, ids: &[i64]) -> Result<Vec<SearchHit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT c.id, p.id, b.slug, b.title, p.title, c.body_html, c.author_name, c.created_at
+             FROM comments c JOIN posts p ON p.id = c.post_id JOIN boards b ON b.id = p.board_id
+             WHERE c.id IN ({})",
+            placeholders(ids.len())
+        );
+        let rows: Vec<CommentHitRow> = on_db!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(pool).await?
+        });
+        let hits = rows
+            .into_iter()
+            .map(
+                |(comment_id, post_id, board_slug, board_title, title, html, author_name, at)| {
+                    SearchHit {
+                        post_id,
+                        comment_id: Some(comment_id),
+                        board_slug,
+                        board_title,
+                        title,
+                        body_text: madang_core::text::plain_text(&html),
+                        author_name,
+                        published_at: ts(at),
+                    }
+                },
+            )
+            .collect();
+        Ok(in_order(hits, ids, |h| h.comment_id.unwrap_or_default()))
+    }
+
+    /// Re-computes search terms for posts and comments made by an older tokenizer (or all
+    /// of them, with `all`), in batches, calling `progress(done, total)` after each.
+    /// Returns how many.
     pub async fn reindex(&self, all: bool, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
         let (total,): (i64,) = on_db!(self, |pool| {
-            sqlx::query_as("SELECT COUNT(*) FROM posts WHERE search_version <> $1 OR $2")
-                .bind(SEARCH_VERSION)
-                .bind(all)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM posts WHERE search_version <> $1 OR $2)
+                      + (SELECT COUNT(*) FROM comments WHERE search_version <> $1 OR $2)",
+            )
+            .bind(SEARCH_VERSION)
+            .bind(all)
+            .fetch_one(pool)
+            .await?
         });
         let total = total.max(0) as u64;
         let mut done = 0u64;
-        let mut after = 0i64;
-        loop {
-            let batch: Vec<(i64, String, String)> = on_db!(self, |pool| {
-                sqlx::query_as(
+        for table in ["posts", "comments"] {
+            let (select, update) = if table == "posts" {
+                (
                     "SELECT id, title, body_text FROM posts
                      WHERE id > $1 AND (search_version <> $2 OR $3) ORDER BY id LIMIT 500",
+                    "UPDATE posts SET search_title = $1, search_body = $2, search_version = $3
+                     WHERE id = $4",
                 )
-                .bind(after)
-                .bind(SEARCH_VERSION)
-                .bind(all)
-                .fetch_all(pool)
-                .await?
-            });
-            let Some(last) = batch.last() else { break };
-            after = last.0;
-            on_db!(self, |pool| {
-                let mut tx = pool.begin_write().await?;
-                for (id, title, body_text) in &batch {
-                    let (title_terms, body_terms) = terms_of(title, body_text);
-                    sqlx::query("UPDATE posts SET search_title = $1, search_body = $2, search_version = $3 WHERE id = $4")
-                        .bind(&title_terms)
-                        .bind(&body_terms)
+            } else {
+                (
+                    "SELECT id, '', body_html FROM comments
+                     WHERE id > $1 AND (search_version <> $2 OR $3) ORDER BY id LIMIT 500",
+                    "UPDATE comments SET search_body = $1, search_version = $2 WHERE id = $3",
+                )
+            };
+            let mut after = 0i64;
+            loop {
+                let batch: Vec<(i64, String, String)> = on_db!(self, |pool| {
+                    sqlx::query_as(select)
+                        .bind(after)
                         .bind(SEARCH_VERSION)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-            });
-            done += batch.len() as u64;
-            progress(done, total);
+                        .bind(all)
+                        .fetch_all(pool)
+                        .await?
+                });
+                let Some(last) = batch.last() else { break };
+                after = last.0;
+                on_db!(self, |pool| {
+                    let mut tx = pool.begin_write().await?;
+                    for (id, title, text) in &batch {
+                        let query = if table == "posts" {
+                            let (title_terms, body_terms) = terms_of(title, text);
+                            sqlx::query(update).bind(title_terms).bind(body_terms)
+                        } else {
+                            sqlx::query(update).bind(comment_terms(text))
+                        };
+                        query
+                            .bind(SEARCH_VERSION)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    // Pages other nodes keep (search results among them) are made again.
+                    bump_generation!(tx);
+                    tx.commit().await?;
+                });
+                done += batch.len() as u64;
+                progress(done, total);
+            }
         }
         Ok(done)
     }

@@ -257,7 +257,7 @@ pub fn try_text_with(
 pub fn has(lang: impl Into<Language>, key: &str) -> bool {
     let args: Vec<(&str, FluentValue<'static>)> = [
         "n", "count", "detail", "login", "reason", "name", "size", "query", "language", "title",
-        "date", "kinds", "email", "site",
+        "date", "kinds", "email", "site", "author", "category",
     ]
     .into_iter()
     .map(|name| (name, FluentValue::from(1)))

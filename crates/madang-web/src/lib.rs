@@ -315,6 +315,7 @@ pub fn app(state: AppState) -> Router {
             get(auth::second_step_form).post(auth::second_step_submit),
         )
         .route("/bbs/board.php", get(public::legacy_board))
+        .route("/bbs/search.php", get(public::legacy_search))
         .route("/search", get(search::search))
         .route("/files/legacy/{*path}", get(public::legacy_file))
         .route("/setup/{token}", get(setup::form).post(setup::submit))

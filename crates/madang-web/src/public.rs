@@ -416,19 +416,70 @@ pub(crate) async fn legacy_board(
     RawQuery(query): RawQuery,
     uri: Uri,
 ) -> Result<Response, AppError> {
-    if let Some(target) = legacy_target(&state, lang, &uri).await? {
+    let param = |name: &str| query_param(query.as_deref(), name).unwrap_or_default();
+    let (sfl, stx, sop, sca) = (param("sfl"), param("stx"), param("sop"), param("sca"));
+    let wr_id = query_param(query.as_deref(), "wr_id");
+    // A recorded address names a post or a board; its search and category parameters are
+    // not part of it (the import's table keeps bo_table and wr_id), so a board's search
+    // or category list is read here.
+    let list_of_some = wr_id.is_none() && (!stx.trim().is_empty() || !sca.trim().is_empty());
+    if !list_of_some && let Some(target) = legacy_target(&state, lang, &uri).await? {
         return moved_permanently(&Method::GET, &target);
     }
-    let slug = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;
-    let board = state
+    let bo_table = query_param(query.as_deref(), "bo_table").ok_or(AppError::NotFound)?;
+    // An imported board may have a new slug: the import recorded its old address.
+    let recorded = state
         .store()
-        .board(&slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let target = match query_param(query.as_deref(), "wr_id") {
+        .legacy_redirect(&format!("/bbs/board.php?bo_table={bo_table}"))
+        .await?;
+    let slug = recorded
+        .as_deref()
+        .and_then(|t| t.strip_prefix("/b/"))
+        .and_then(|t| t.split(['/', '?']).next())
+        .unwrap_or(&bo_table);
+    let board = state.store().board(slug).await?.ok_or(AppError::NotFound)?;
+    let target = match wr_id {
         Some(id) => format!("{}/b/{}/{}", lang.prefix(), board.slug, path_id(&id)?),
-        None => format!("{}/b/{}", lang.prefix(), board.slug),
+        None => match madang_core::search::gnuboard_search(&sfl, &stx, &sop, &sca) {
+            // A board's search: the same search here, on the same board.
+            Some(pairs) => {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("board", &board.slug)
+                    .extend_pairs(pairs)
+                    .finish();
+                format!("{}/search?{query}", lang.prefix())
+            }
+            // A list of one category.
+            None if !sca.trim().is_empty() => {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("category", sca.trim())
+                    .finish();
+                format!("{}/b/{}?{query}", lang.prefix(), board.slug)
+            }
+            None => format!("{}/b/{}", lang.prefix(), board.slug),
+        },
     };
+    moved_permanently(&Method::GET, &target)
+}
+
+/// GnuBoard5's site-wide search, `/bbs/search.php?sfl=…&stx=…&sop=…`: the same search here
+/// (the group filter, `gr_id`, has no equivalent and is left out).
+pub(crate) async fn legacy_search(
+    Extension(lang): Extension<Lang>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let param = |name: &str| query_param(query.as_deref(), name).unwrap_or_default();
+    let target =
+        match madang_core::search::gnuboard_search(&param("sfl"), &param("stx"), &param("sop"), "")
+        {
+            Some(pairs) => {
+                let query = form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish();
+                format!("{}/search?{query}", lang.prefix())
+            }
+            None => format!("{}/search", lang.prefix()),
+        };
     moved_permanently(&Method::GET, &target)
 }
 

@@ -62,9 +62,10 @@ pub(crate) async fn search(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    let (q, board_slug, field, author, from, to, sort) = (
+    let (q, board_slug, category, field, author, from, to, sort) = (
         param("q"),
         param("board"),
+        param("category"),
         param("field"),
         param("author"),
         param("from"),
@@ -117,6 +118,14 @@ pub(crate) async fn search(
     if (!from.is_empty() && from_ts.is_none()) || (!to.is_empty() && until_ts.is_none()) {
         problem = Some(i18n::text(lang, "search-error-date"));
     }
+    // A category is a board's own (GnuBoard5's 분류): it filters only with its board.
+    if !category.is_empty() && !board.is_some_and(|b| b.categories.contains(&category)) {
+        problem = Some(i18n::text_with(
+            lang,
+            "search-error-category",
+            &[("category", FluentValue::from(category.clone()))],
+        ));
+    }
     let query = if q.is_empty() {
         None
     } else {
@@ -142,9 +151,11 @@ pub(crate) async fn search(
             field: match field.as_str() {
                 "title" => SearchField::Title,
                 "body" => SearchField::Body,
+                "comments" => SearchField::Comments,
                 _ => SearchField::TitleAndBody,
             },
             board_id: board.map(|b| b.id),
+            category: (!category.is_empty()).then_some(category.as_str()),
             author: (!author.is_empty()).then_some(author.as_str()),
             from: from_ts,
             until: until_ts,
@@ -163,7 +174,11 @@ pub(crate) async fn search(
             .iter()
             .map(|hit| {
                 context! {
-                    url => format!("{}/b/{}/{}", lang.prefix(), hit.board_slug, hit.post_id),
+                    url => match hit.comment_id {
+                        Some(comment) => format!("{}/b/{}/{}#comment-{comment}", lang.prefix(), hit.board_slug, hit.post_id),
+                        None => format!("{}/b/{}/{}", lang.prefix(), hit.board_slug, hit.post_id),
+                    },
+                    comment => hit.comment_id.is_some(),
                     board_title => board_title(&hit.board_slug, &hit.board_title),
                     title => hit.title,
                     // Escaped text with <mark> around matches: safe to insert as is.
@@ -181,6 +196,8 @@ pub(crate) async fn search(
         .extend_pairs(params.iter().filter(|(k, _)| k != "page"))
         .finish();
     let site = SiteView::load(&state, lang, &current).await;
+    // A board's categories are offered once that board is chosen (GnuBoard5's 분류).
+    let categories: Vec<String> = board.map(|b| b.categories.clone()).unwrap_or_default();
     let board_options: Vec<_> = boards
         .iter()
         .map(|b| context! { slug => b.slug, title => shell.board_title(b, lang) })
@@ -190,7 +207,7 @@ pub(crate) async fn search(
         context! {
             lang => lang.code(), prefix => lang.prefix(), site => site,
             switch_path => format!("{}{}", lang.other().prefix(), uri),
-            q => q, board => board_slug, field => field, author => author, from => from, to => to, sort => sort,
+            q => q, board => board_slug, category => category, categories => categories, field => field, author => author, from => from, to => to, sort => sort,
             boards => board_options, problem => problem, searched => query.is_some() && total >= 0,
             results => results, total => total, more => more, window => madang_store::SEARCH_WINDOW, page => page, pages => pages, base => base,
         },

@@ -362,6 +362,7 @@ async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Re
             query: &parsed,
             field: SearchField::TitleAndBody,
             board_id: None,
+            category: None,
             author: None,
             from: None,
             until: None,

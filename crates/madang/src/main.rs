@@ -51,7 +51,7 @@ enum Command {
     Check,
     /// Rebuild the search index (after a tokenizer change; safe while the server runs).
     Reindex {
-        /// Re-index every post, not only those indexed by an older tokenizer.
+        /// Re-index every post and comment, not only those indexed by an older tokenizer.
         #[arg(long)]
         all: bool,
     },
@@ -517,8 +517,10 @@ async fn reindex(site: &SiteArgs, all: bool) -> Result<()> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} posts ({eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} posts and comments ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar.set_message("re-indexing");
         bar
@@ -530,14 +532,14 @@ async fn reindex(site: &SiteArgs, all: bool) -> Result<()> {
                 bar.set_length(total);
                 bar.set_position(done);
             }
-            None => println!("re-indexed {done}/{total} posts"),
+            None => println!("re-indexed {done}/{total} posts and comments"),
         })
         .await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     println!(
-        "re-indexed {done} posts in {:.1} s",
+        "re-indexed {done} posts and comments in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     store.close().await;

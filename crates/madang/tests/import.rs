@@ -166,3 +166,89 @@ async fn boards_keep_their_categories_and_posts_theirs() {
     assert!(!html.contains("forced repatriation of refugees detained in Jilin"));
     site.finish().await;
 }
+
+#[tokio::test]
+async fn imported_comments_are_found_by_search_right_away() {
+    let site = imported_site().await;
+    // advocacy #4's comments (wr_id 5 and 8): indexed by the import itself, not by a later
+    // start-up's re-indexing.
+    let page = site
+        .get("/search?field=comments&q=%EC%9E%AC%EC%A0%95+%EB%B3%B4%EA%B3%A0")
+        .await;
+    let html = page.text();
+    assert!(
+        html.contains("<mark>재정</mark> <mark>보고</mark>가"),
+        "{html}"
+    );
+    assert!(html.contains("#comment-"), "{html}");
+    let english = site.get("/search?field=comments&q=spreadsheet").await;
+    assert!(english.text().contains("<mark>spreadsheet</mark>"));
+    // The same words are not in any post.
+    let posts = site.get("/search?q=spreadsheet").await;
+    assert!(!posts.text().contains("search-results"), "{}", posts.text());
+    site.finish().await;
+}
+
+#[tokio::test]
+async fn old_search_addresses_search_here() {
+    let site = imported_site().await;
+    // A board's search (GnuBoard5's list skin: category, field, words, and/or).
+    let old = "/bbs/board.php?bo_table=advocacy&sca=%EC%84%B1%EB%AA%85%EC%84%9C\
+               &sfl=wr_subject&stx=forced+repatriation&sop=and";
+    let page = site.get(old).await;
+    assert_eq!(page.status, 301);
+    let target = page.header("location");
+    assert_eq!(
+        target,
+        "/search?board=advocacy&q=forced+repatriation&field=title\
+         &category=%EC%84%B1%EB%AA%85%EC%84%9C"
+    );
+    let html = site.get(&target).await.text();
+    let found = common::between(&html, "<ol class=\"search-results\">", "</ol>").expect("results");
+    assert_eq!(found.matches("<li>").count(), 1, "{found}");
+    assert!(found.contains(
+        ">Statement on the forced repatriation of refugees detained in Jilin Province</a>"
+    ));
+    assert!(!html.contains("form-error"), "{html}");
+    // A comment author's search, and the site-wide search with OR.
+    let by_author = site
+        .get("/bbs/board.php?bo_table=advocacy&sfl=wr_name%2C0&stx=%EC%86%8C%EB%9D%BC")
+        .await;
+    assert_eq!(
+        by_author.header("location"),
+        "/search?board=advocacy&field=comments&author=%EC%86%8C%EB%9D%BC"
+    );
+    let site_wide = site
+        .get("/bbs/search.php?sfl=wr_subject%7C%7Cwr_content&stx=spreadsheet+petition&sop=or&gr_id=main")
+        .await;
+    assert_eq!(site_wide.status, 301);
+    assert_eq!(
+        site_wide.header("location"),
+        "/search?q=spreadsheet+OR+petition"
+    );
+    // A category without words is that category's list.
+    let list = site
+        .get("/bbs/board.php?bo_table=advocacy&sca=%EC%BA%A0%ED%8E%98%EC%9D%B8")
+        .await;
+    assert_eq!(
+        list.header("location"),
+        "/b/advocacy?category=%EC%BA%A0%ED%8E%98%EC%9D%B8"
+    );
+    assert!(
+        site.get(&list.header("location"))
+            .await
+            .text()
+            .contains("함께 걷는 길")
+    );
+    // The board's own page searches the board.
+    let board = site.get("/b/advocacy").await.text();
+    let form = common::between(
+        &board,
+        "<form method=\"get\" action=\"/search\" class=\"board-search\"",
+        "</form>",
+    )
+    .expect("a search form on the board's page");
+    assert!(form.contains("<input type=\"hidden\" name=\"board\" value=\"advocacy\">"));
+    assert!(form.contains("<option value=\"comments\">"));
+    site.finish().await;
+}

@@ -592,6 +592,7 @@ async fn relevance_set_finds_the_expected_posts_first() {
             query: &query,
             field: case.field,
             board_id: None,
+            category: None,
             author: None,
             from: None,
             until: None,
@@ -633,6 +634,7 @@ async fn relevance_set_finds_the_expected_posts_first() {
             SearchField::TitleAndBody => "",
             SearchField::Title => " [title]",
             SearchField::Body => " [body]",
+            SearchField::Comments => " [comments]",
         };
         let label = format!("{:?}{field}", case.query);
         if !problems.is_empty() {

@@ -57,6 +57,7 @@ async fn search(site: &TestSite, text: &str, field: SearchField) -> Vec<i64> {
         query: &query,
         field,
         board_id: None,
+        category: None,
         author: None,
         from: None,
         until: None,

@@ -26,11 +26,13 @@
 //!
 //! Changing any rule here changes the terms: run `madang reindex` afterwards.
 
+mod legacy;
 mod query;
 mod render;
 mod snippet;
 mod terms;
 
+pub use legacy::gnuboard_search;
 pub use query::{MAX_QUERY_CHARS, PARTICLES, Phrase, QueryError, SearchQuery, parse_query};
 pub use snippet::snippet;
 pub use terms::{MAX_TERM_CHARS, index_document, index_terms};

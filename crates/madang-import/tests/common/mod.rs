@@ -643,6 +643,7 @@ pub async fn check_fixture(site: &Site, report: &Report) {
                 query: &query,
                 field: madang_store::SearchField::TitleAndBody,
                 board_id: None,
+                category: None,
                 author: None,
                 from: None,
                 until: None,

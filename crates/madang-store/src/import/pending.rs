@@ -57,8 +57,8 @@ impl Table {
             Table::Comments => (
                 "INSERT INTO comments (id, post_id, parent_id, thread_key, reply_path,
                     author_id, author_name, guest_password_hash, body_html, secret,
-                    created_at, legacy_board, legacy_id)",
-                13,
+                    created_at, legacy_board, legacy_id, search_body, search_version)",
+                15,
                 "",
             ),
             Table::ImportMap => (

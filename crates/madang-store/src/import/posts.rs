@@ -241,6 +241,8 @@ impl ImportSession {
                 Cell::Int(c.created_at.as_second()),
                 Cell::Text(c.legacy_board.to_owned()),
                 Cell::Int(c.legacy_id),
+                Cell::Text(crate::search::comment_terms(c.body_html)),
+                Cell::Int(crate::search::SEARCH_VERSION),
             ],
         )
         .await?;
