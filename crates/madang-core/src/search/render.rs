@@ -99,6 +99,39 @@ impl SearchQuery {
         Some(groups.join(" AND "))
     }
 
+    /// [`SearchQuery::to_fts5_superset`] for PostgreSQL's `to_tsquery`: one term of each
+    /// phrase, `&` between groups, `|` between alternatives; `None` for a query of one
+    /// group. PostgreSQL's GIN index answers it from the index alone, without reading
+    /// rows, while the planner, taking two common words for independent, would walk the
+    /// posts newest first looking for the one that holds both.
+    ///
+    /// ```
+    /// use madang_core::search::parse_query;
+    /// let q = parse_query("정치범수용소 china OR labour -camps").unwrap();
+    /// assert_eq!(q.to_tsquery_superset().as_deref(), Some("'정치' & ('china' | 'labour')"));
+    /// assert_eq!(parse_query("북한인권").unwrap().to_tsquery_superset(), None);
+    /// ```
+    pub fn to_tsquery_superset(&self) -> Option<String> {
+        if self.groups().len() < 2 {
+            return None;
+        }
+        let groups: Vec<String> = self
+            .groups()
+            .iter()
+            .map(|group| {
+                let firsts: Vec<String> = group
+                    .iter()
+                    .map(|phrase| format!("'{}'", phrase.terms()[0]))
+                    .collect();
+                match firsts.as_slice() {
+                    [one] => one.clone(),
+                    _ => format!("({})", firsts.join(" | ")),
+                }
+            })
+            .collect();
+        Some(groups.join(" & "))
+    }
+
     /// The query in PostgreSQL `to_tsquery('simple', …)` syntax, to be bound as a parameter.
     ///
     /// Terms are single-quoted (`'북한'`; terms never contain a quote or backslash), phrases
