@@ -83,6 +83,28 @@ pub struct SearchRequest<'a> {
     pub now: Timestamp,
 }
 
+impl<'a> SearchRequest<'a> {
+    /// A search of titles and text with no filter, as a guest (level 1) would make it,
+    /// best match first, the first page of 20; change fields from there.
+    pub fn new(query: &'a SearchQuery, now: Timestamp) -> SearchRequest<'a> {
+        SearchRequest {
+            query,
+            field: SearchField::TitleAndBody,
+            board_id: None,
+            category: None,
+            author: None,
+            from: None,
+            until: None,
+            newest_first: false,
+            reader_level: 1,
+            reader_is_super_admin: false,
+            page: 1,
+            page_size: 20,
+            now,
+        }
+    }
+}
+
 /// One result.
 #[derive(Debug, Clone)]
 pub struct SearchHit {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use madang_core::search::parse_query;
 use madang_core::{NewBoard, NewPost, PostBody};
-use madang_store::{SearchField, SearchRequest, Store};
+use madang_store::{SearchRequest, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sqlx::Connection;
@@ -358,21 +358,7 @@ async fn run(label: &str, url: &str, posts: usize, queries: usize) -> anyhow::Re
     for _ in 0..queries {
         let (kind, text) = query(&mut query_rng);
         let parsed = parse_query(&text)?;
-        let request = SearchRequest {
-            query: &parsed,
-            field: SearchField::TitleAndBody,
-            board_id: None,
-            category: None,
-            author: None,
-            from: None,
-            until: None,
-            newest_first: false,
-            reader_level: 1,
-            reader_is_super_admin: false,
-            page: 1,
-            page_size: 20,
-            now,
-        };
+        let request = SearchRequest::new(&parsed, now);
         let started = Instant::now();
         let results = store.search(&request).await?;
         times.push(started.elapsed());

@@ -589,19 +589,9 @@ async fn relevance_set_finds_the_expected_posts_first() {
         let query = parse_query(case.query)
             .unwrap_or_else(|e| panic!("{:?} does not parse: {e}", case.query));
         let request = SearchRequest {
-            query: &query,
             field: case.field,
-            board_id: None,
-            category: None,
-            author: None,
-            from: None,
-            until: None,
-            newest_first: false,
-            reader_level: 1,
-            reader_is_super_admin: false,
-            page: 1,
             page_size: 100,
-            now: Timestamp::now(),
+            ..SearchRequest::new(&query, Timestamp::now())
         };
         let found = site.store().search(&request).await.unwrap();
         let got: Vec<&str> = found.hits.iter().map(|h| key_of[&h.post_id]).collect();

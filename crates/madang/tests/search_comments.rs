@@ -277,19 +277,8 @@ async fn comments_written_before_comment_search_are_indexed_at_start() {
     let restarted = madang_store::Store::connect(&url).await.unwrap();
     let query = madang_core::search::parse_query("정착").unwrap();
     let request = madang_store::SearchRequest {
-        query: &query,
         field: madang_store::SearchField::Comments,
-        board_id: None,
-        category: None,
-        author: None,
-        from: None,
-        until: None,
-        newest_first: false,
-        reader_level: 1,
-        reader_is_super_admin: false,
-        page: 1,
-        page_size: 20,
-        now: Timestamp::now(),
+        ..madang_store::SearchRequest::new(&query, Timestamp::now())
     };
     let found = restarted.search(&request).await.unwrap();
     assert_eq!(

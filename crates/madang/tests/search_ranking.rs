@@ -54,19 +54,9 @@ async fn add_all(site: &TestSite, board: i64, posts: &[(&str, &str)]) -> Vec<i64
 async fn search(site: &TestSite, text: &str, field: SearchField) -> Vec<i64> {
     let query = parse_query(text).unwrap();
     let request = SearchRequest {
-        query: &query,
         field,
-        board_id: None,
-        category: None,
-        author: None,
-        from: None,
-        until: None,
-        newest_first: false,
-        reader_level: 1,
-        reader_is_super_admin: false,
-        page: 1,
         page_size: 100,
-        now: Timestamp::now(),
+        ..SearchRequest::new(&query, Timestamp::now())
     };
     let results = site.store().search(&request).await.unwrap();
     assert_eq!(results.total, results.hits.len() as i64, "{text:?}");

@@ -79,24 +79,10 @@ impl SearchQuery {
             .iter()
             .flatten()
             .any(|phrase| phrase.terms().len() > 1);
-        if self.groups().len() < 2 || !has_phrase {
+        if !has_phrase {
             return None;
         }
-        let groups: Vec<String> = self
-            .groups()
-            .iter()
-            .map(|group| {
-                let firsts: Vec<String> = group
-                    .iter()
-                    .map(|phrase| format!("\"{}\"", phrase.terms()[0]))
-                    .collect();
-                match firsts.as_slice() {
-                    [one] => one.clone(),
-                    _ => format!("({})", firsts.join(" OR ")),
-                }
-            })
-            .collect();
-        Some(groups.join(" AND "))
+        self.superset(|term| format!("\"{term}\""), " OR ", " AND ")
     }
 
     /// [`SearchQuery::to_fts5_superset`] for PostgreSQL's `to_tsquery`: one term of each
@@ -112,6 +98,12 @@ impl SearchQuery {
     /// assert_eq!(parse_query("북한인권").unwrap().to_tsquery_superset(), None);
     /// ```
     pub fn to_tsquery_superset(&self) -> Option<String> {
+        self.superset(|term| format!("'{term}'"), " | ", " & ")
+    }
+
+    /// The first term of each phrase, quoted by `quote`, alternatives joined by `or` and
+    /// groups by `and`; `None` for a query of one group.
+    fn superset(&self, quote: impl Fn(&str) -> String, or: &str, and: &str) -> Option<String> {
         if self.groups().len() < 2 {
             return None;
         }
@@ -121,15 +113,15 @@ impl SearchQuery {
             .map(|group| {
                 let firsts: Vec<String> = group
                     .iter()
-                    .map(|phrase| format!("'{}'", phrase.terms()[0]))
+                    .map(|phrase| quote(&phrase.terms()[0]))
                     .collect();
                 match firsts.as_slice() {
                     [one] => one.clone(),
-                    _ => format!("({})", firsts.join(" | ")),
+                    _ => format!("({})", firsts.join(or)),
                 }
             })
             .collect();
-        Some(groups.join(" & "))
+        Some(groups.join(and))
     }
 
     /// The query in PostgreSQL `to_tsquery('simple', …)` syntax, to be bound as a parameter.

@@ -639,21 +639,7 @@ pub async fn check_fixture(site: &Site, report: &Report) {
     let query = madang_core::search::parse_query("탈북 청소년");
     if let Ok(query) = query {
         let results = store
-            .search(&madang_store::SearchRequest {
-                query: &query,
-                field: madang_store::SearchField::TitleAndBody,
-                board_id: None,
-                category: None,
-                author: None,
-                from: None,
-                until: None,
-                newest_first: false,
-                reader_level: 1,
-                reader_is_super_admin: false,
-                page: 1,
-                page_size: 20,
-                now,
-            })
+            .search(&madang_store::SearchRequest::new(&query, now))
             .await
             .unwrap();
         assert!(results.total >= 2, "{results:?}");
