@@ -6,9 +6,12 @@
 use jiff::Timestamp;
 use madang_core::search::{SearchQuery, index_terms};
 
-use crate::BeginWrite;
-use crate::settings::bump_generation;
 use crate::{Db, Result, Store, on_db, ts};
+
+mod reindex;
+mod targets;
+
+use targets::{postgres_target, sqlite_target, weighted_tsquery};
 
 /// The version of the terms `madang_core::search` makes. Bump it when the tokenizer
 /// changes; rows with an older version are re-indexed at start-up or by `madang reindex`.
@@ -144,44 +147,6 @@ enum Bind {
 
 type HitRow = (i64, String, String, String, String, String, i64);
 type CommentHitRow = (i64, i64, String, String, String, String, String, i64);
-
-/// Where one kind of search looks, as SQL fragments for one engine.
-struct Target {
-    /// Tables and joins; `p` is the post, `b` its board.
-    from: String,
-    /// The full-text condition.
-    matching: String,
-    /// Lower is better.
-    score: String,
-    /// Newest first through the index.
-    newest: &'static str,
-    /// What the window returns as each result's id.
-    id: &'static str,
-    /// The result's own conditions, besides the post's.
-    own: &'static [&'static str],
-    /// The result's time and author columns.
-    time: &'static str,
-    author: &'static str,
-}
-
-/// Restricts every term of a `to_tsquery` expression to one weight (A = title, B = body).
-/// Terms are single-quoted and never contain quotes (see `madang_core::search`).
-fn weighted_tsquery(query: &str, weight: char) -> String {
-    let mut out = String::with_capacity(query.len() + 8);
-    let mut inside = false;
-    for c in query.chars() {
-        out.push(c);
-        if c == '\'' {
-            if inside {
-                out.push(':');
-                out.push(weight);
-            }
-            inside = !inside;
-        }
-    }
-    out
-}
-
 /// `$1, $2, …` for `n` bound values.
 fn placeholders(n: usize) -> String {
     (1..=n)
@@ -199,88 +164,6 @@ fn in_order(
     hits.sort_by_key(|h| ids.iter().position(|i| *i == id(h)));
     hits
 }
-
-/// Where a search of `field` looks on SQLite; `q` is the bound FTS5 expression.
-fn sqlite_target(field: SearchField, query: &SearchQuery, q: &str) -> (Target, String) {
-    let expression = match field {
-        SearchField::TitleAndBody | SearchField::Comments => query.to_fts5(),
-        SearchField::Title => format!("search_title : ({})", query.to_fts5()),
-        SearchField::Body => format!("search_body : ({})", query.to_fts5()),
-    };
-    let target = if field == SearchField::Comments {
-        Target {
-            // Both covering indexes: a comment's filters and its post's, without the wide
-            // rows of either.
-            from: "comment_search JOIN comments c INDEXED BY comments_search_filter \
-                   ON c.id = comment_search.rowid \
-                   JOIN posts p INDEXED BY posts_search_filter ON p.id = c.post_id \
-                   JOIN boards b ON b.id = p.board_id"
-                .to_owned(),
-            matching: format!("comment_search MATCH {q}"),
-            score: "madang_rank(comment_search)".to_owned(),
-            newest: "comment_search.rowid DESC",
-            id: "c.id",
-            own: &["c.deleted_at IS NULL", "c.secret = FALSE"],
-            time: "c.created_at",
-            author: "c.author_name",
-        }
-    } else {
-        Target {
-            // The covering index holds every filtered column; SQLite's planner would pick
-            // the wide table rows by rowid otherwise.
-            from: "post_search JOIN posts p INDEXED BY posts_search_filter \
-                   ON p.id = post_search.rowid JOIN boards b ON b.id = p.board_id"
-                .to_owned(),
-            matching: format!("post_search MATCH {q}"),
-            // BM25 at a bounded cost (rank.rs). Title terms count four times as much as
-            // body terms; lower is better.
-            score: "madang_rank(post_search, 4.0, 1.0)".to_owned(),
-            // SQLite walks the FTS5 doclist backwards only when the order names its rowid.
-            newest: "post_search.rowid DESC",
-            id: "p.id",
-            own: &[],
-            time: "p.published_at",
-            author: "p.author_name",
-        }
-    };
-    (target, expression)
-}
-
-/// Where a search of `field` looks on PostgreSQL; `q` is the bound `to_tsquery` text.
-fn postgres_target(field: SearchField, query: &SearchQuery, q: &str) -> (Target, String) {
-    let tsquery = match field {
-        SearchField::TitleAndBody | SearchField::Comments => query.to_tsquery(),
-        SearchField::Title => weighted_tsquery(&query.to_tsquery(), 'A'),
-        SearchField::Body => weighted_tsquery(&query.to_tsquery(), 'B'),
-    };
-    // Higher is better in PostgreSQL; negated so lower is better on both.
-    let target = if field == SearchField::Comments {
-        Target {
-            from: "comments c JOIN posts p ON p.id = c.post_id JOIN boards b ON b.id = p.board_id"
-                .to_owned(),
-            matching: format!("c.search_vector @@ to_tsquery('simple', {q})"),
-            score: format!("-(ts_rank_cd(r.search_vector, to_tsquery('simple', {q}))::float8)"),
-            newest: "c.id DESC",
-            id: "c.id",
-            own: &["c.deleted_at IS NULL", "c.secret = FALSE"],
-            time: "c.created_at",
-            author: "c.author_name",
-        }
-    } else {
-        Target {
-            from: "posts p JOIN boards b ON b.id = p.board_id".to_owned(),
-            matching: format!("p.search_vector @@ to_tsquery('simple', {q})"),
-            score: format!("-(ts_rank_cd(r.search_vector, to_tsquery('simple', {q}))::float8)"),
-            newest: "p.id DESC",
-            id: "p.id",
-            own: &[],
-            time: "p.published_at",
-            author: "p.author_name",
-        }
-    };
-    (target, tsquery)
-}
-
 impl Store {
     /// Runs a search: the newest [`SEARCH_WINDOW`] matching posts (or comments) the reader
     /// may read are found through the engine's index, ranked (or kept newest first), and
@@ -551,87 +434,5 @@ impl Store {
             )
             .collect();
         Ok(in_order(hits, ids, |h| h.comment_id.unwrap_or_default()))
-    }
-
-    /// Re-computes search terms for posts and comments made by an older tokenizer (or all
-    /// of them, with `all`), in batches, calling `progress(done, total)` after each.
-    /// Returns how many.
-    pub async fn reindex(&self, all: bool, mut progress: impl FnMut(u64, u64)) -> Result<u64> {
-        let (total,): (i64,) = on_db!(self, |pool| {
-            sqlx::query_as(
-                "SELECT (SELECT COUNT(*) FROM posts WHERE search_version <> $1 OR $2)
-                      + (SELECT COUNT(*) FROM comments WHERE search_version <> $1 OR $2)",
-            )
-            .bind(SEARCH_VERSION)
-            .bind(all)
-            .fetch_one(pool)
-            .await?
-        });
-        let total = total.max(0) as u64;
-        let mut done = 0u64;
-        for table in ["posts", "comments"] {
-            let (select, update) = if table == "posts" {
-                (
-                    "SELECT id, title, body_text FROM posts
-                     WHERE id > $1 AND (search_version <> $2 OR $3) ORDER BY id LIMIT 500",
-                    "UPDATE posts SET search_title = $1, search_body = $2, search_version = $3
-                     WHERE id = $4",
-                )
-            } else {
-                (
-                    "SELECT id, '', body_html FROM comments
-                     WHERE id > $1 AND (search_version <> $2 OR $3) ORDER BY id LIMIT 500",
-                    "UPDATE comments SET search_body = $1, search_version = $2 WHERE id = $3",
-                )
-            };
-            let mut after = 0i64;
-            loop {
-                let batch: Vec<(i64, String, String)> = on_db!(self, |pool| {
-                    sqlx::query_as(select)
-                        .bind(after)
-                        .bind(SEARCH_VERSION)
-                        .bind(all)
-                        .fetch_all(pool)
-                        .await?
-                });
-                let Some(last) = batch.last() else { break };
-                after = last.0;
-                on_db!(self, |pool| {
-                    let mut tx = pool.begin_write().await?;
-                    for (id, title, text) in &batch {
-                        let query = if table == "posts" {
-                            let (title_terms, body_terms) = terms_of(title, text);
-                            sqlx::query(update).bind(title_terms).bind(body_terms)
-                        } else {
-                            sqlx::query(update).bind(comment_terms(text))
-                        };
-                        query
-                            .bind(SEARCH_VERSION)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    // Pages other nodes keep (search results among them) are made again.
-                    bump_generation!(tx);
-                    tx.commit().await?;
-                });
-                done += batch.len() as u64;
-                progress(done, total);
-            }
-        }
-        Ok(done)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn weights_every_term() {
-        assert_eq!(
-            weighted_tsquery("('북한' <-> '한인') & !'china'", 'A'),
-            "('북한':A <-> '한인':A) & !'china':A"
-        );
     }
 }
