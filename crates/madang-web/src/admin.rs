@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::{CurrentSession, client_ip};
 use crate::error::AppError;
 use crate::extract::{ClientAddr, PathParts};
-use crate::extract::{field, form_fields, trimmed};
+use crate::extract::{field, form_fields, sent, trimmed};
 use crate::i18n::{self, Lang, Language};
 use crate::views::SiteView;
 
@@ -242,8 +242,9 @@ async fn dashboard(
     render_dashboard(&state, lang, &current, None).await
 }
 
-/// POST /admin/settings: the site's name, two-factor sign-in for administrators and the
-/// registration mode.
+/// POST /admin/settings: the site's name, two-factor sign-in for administrators, the time zone,
+/// the default language and the registration mode. Everything is checked before anything is
+/// saved.
 async fn save_settings(
     State(state): State<AppState>,
     Extension(lang): Extension<Lang>,
@@ -259,9 +260,11 @@ async fn save_settings(
         return render_dashboard(&state, lang, &current, Some(message)).await;
     }
     // An empty time zone goes back to the configuration's; a name must be one the time
-    // zone database knows. Checked before anything is saved.
-    let zone = trimmed(&fields, "time_zone");
-    if !zone.is_empty() && madang_core::time::site_zone(zone).is_none() {
+    // zone database knows. Checked before anything is saved; a form without the field
+    // (an older page) leaves it as it is.
+    let zone = sent(&fields, "time_zone");
+    if let Some(zone) = zone.filter(|z| !z.is_empty() && madang_core::time::site_zone(z).is_none())
+    {
         let message = i18n::text_with(
             lang,
             "admin-error-time-zone",
@@ -271,10 +274,10 @@ async fn save_settings(
         *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(page);
     }
-    // The default language: empty goes back to the configuration's. A form without the
-    // field (an older page) sends it empty too, which is what an unset one shows.
-    let language = trimmed(&fields, "default_language");
-    if !language.is_empty() && crate::Language::from_code(language).is_none() {
+    // The default language: empty goes back to the configuration's; a form without the
+    // field (an older page) leaves it as it is.
+    let language = sent(&fields, "default_language");
+    if language.is_some_and(|l| !l.is_empty() && crate::Language::from_code(l).is_none()) {
         let message = i18n::text(lang, "admin-error-default-language");
         let mut page = render_dashboard(&state, lang, &current, Some(message)).await?;
         *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -291,6 +294,16 @@ async fn save_settings(
             }
         },
     };
+    let require = if trimmed(&fields, "require_2fa") == "1" {
+        "1"
+    } else {
+        "0"
+    };
+    if require == "1" && !session.has_totp {
+        // Otherwise the setting would take this administrator's own rights away at once.
+        let message = i18n::text(lang, "admin-error-require-2fa-self");
+        return render_dashboard(&state, lang, &current, Some(message)).await;
+    }
     let ip = client_ip(addr);
     let actor = crate::auth::actor(session, &ip);
     state
@@ -302,16 +315,6 @@ async fn save_settings(
             jiff::Timestamp::now(),
         )
         .await?;
-    let require = if trimmed(&fields, "require_2fa") == "1" {
-        "1"
-    } else {
-        "0"
-    };
-    if require == "1" && !session.has_totp {
-        // Otherwise the setting would take this administrator's own rights away at once.
-        let message = i18n::text(lang, "admin-error-require-2fa-self");
-        return render_dashboard(&state, lang, &current, Some(message)).await;
-    }
     state
         .store()
         .set_site_setting(
@@ -326,7 +329,7 @@ async fn save_settings(
         .setting(madang_store::TIME_ZONE_SETTING)
         .await?
         .unwrap_or_default();
-    if zone != zone_before {
+    if let Some(zone) = zone.filter(|z| *z != zone_before) {
         state
             .store()
             .set_site_setting(
@@ -342,7 +345,7 @@ async fn save_settings(
         .setting(madang_store::DEFAULT_LANGUAGE_SETTING)
         .await?
         .unwrap_or_default();
-    if language != language_before {
+    if let Some(language) = language.filter(|l| *l != language_before) {
         state
             .store()
             .set_site_setting(

@@ -79,6 +79,15 @@ pub(crate) fn trimmed<'a>(fields: &'a [(String, String)], name: &str) -> &'a str
     field(fields, name).trim()
 }
 
+/// A form field's trimmed value, or `None` when the form did not send the field at all
+/// (a page from before the field existed): such a setting is left as it is.
+pub(crate) fn sent<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+}
+
 /// The value of one query parameter; invalid UTF-8 is replaced, so it then fails parsing.
 pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     form_urlencoded::parse(query?.as_bytes())

@@ -82,3 +82,71 @@ async fn the_default_language_is_chosen_refused_and_reset() {
     assert_eq!(audit[0].detail, "ko → ");
     site.finish().await;
 }
+
+#[tokio::test]
+async fn a_settings_form_from_before_a_field_leaves_that_setting_alone() {
+    let site = TestSite::demo().await;
+    site.member("root", 10, true).await;
+    let root = site.login("root").await;
+    assert_eq!(save(&site, &root, &root.csrf, "ko").await.status, 303);
+    let zone = site
+        .post_as(
+            "/admin/settings",
+            &root,
+            &[
+                ("csrf", root.csrf.as_str()),
+                ("site_name", "NKHR"),
+                ("default_language", "ko"),
+                ("time_zone", "Asia/Seoul"),
+            ],
+        )
+        .await;
+    assert_eq!(zone.status, 303, "{}", zone.text());
+    // An open tab from before the language and time zone fields: the name changes, the
+    // two settings it does not show stay.
+    let old_tab = site
+        .post_as(
+            "/admin/settings",
+            &root,
+            &[
+                ("csrf", root.csrf.as_str()),
+                ("site_name", "NKHR (old tab)"),
+            ],
+        )
+        .await;
+    assert_eq!(old_tab.status, 303, "{}", old_tab.text());
+    assert_eq!(html_lang(&site, "/b/advocacy").await, "ko");
+    let store = site.store();
+    let setting = |key| async move { store.setting(key).await.unwrap() };
+    assert_eq!(
+        setting(madang_store::TIME_ZONE_SETTING).await.as_deref(),
+        Some("Asia/Seoul")
+    );
+    assert_eq!(
+        setting(madang_store::DEFAULT_LANGUAGE_SETTING)
+            .await
+            .as_deref(),
+        Some("ko")
+    );
+
+    // Requiring two-factor sign-in without having it set up is refused, and nothing else
+    // on the form is saved either.
+    let audited = site.store().audit_log(100).await.unwrap().len();
+    let refused = site
+        .post_as(
+            "/admin/settings",
+            &root,
+            &[
+                ("csrf", root.csrf.as_str()),
+                ("site_name", "Renamed while refused"),
+                ("require_2fa", "1"),
+                ("default_language", ""),
+            ],
+        )
+        .await;
+    assert!(refused.text().contains("form-error"), "{}", refused.text());
+    assert_eq!(site.store().audit_log(100).await.unwrap().len(), audited);
+    assert!(!site.get("/").await.text().contains("Renamed while refused"));
+    assert_eq!(html_lang(&site, "/b/advocacy").await, "ko");
+    site.finish().await;
+}
