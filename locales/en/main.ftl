@@ -167,6 +167,13 @@ search-error-nothing = A search needs at least one word made of letters or numbe
 search-error-date = Dates must be written as YYYY-MM-DD, for example 2015-12-01.
 search-link = Search
 search-count-more = More than { $count } posts found: the best matches among the newest { $count } are shown. Add a word or a filter to narrow the search.
+search-count-comments =
+    { $count ->
+        [0] No comment was found. Try fewer or shorter words.
+        [one] One comment found.
+       *[other] { $count } comments found.
+    }
+search-count-comments-more = More than { $count } comments found: the best matches among the newest { $count } are shown. Add a word or a filter to narrow the search.
 write-toolbar = Formatting
 editor-header = Paragraph style
 editor-header-2 = Heading

@@ -162,6 +162,12 @@ search-error-nothing = 글자나 숫자로 된 말이 하나 이상 있어야 �
 search-error-date = 날짜는 2015-12-01처럼 YYYY-MM-DD로 쓰세요.
 search-link = 검색
 search-count-more = { $count }개가 넘는 게시물을 찾았습니다. 가장 최근 { $count }개 중 정확한 순서로 보여 줍니다. 단어나 조건을 더해 좁혀 보세요.
+search-count-comments =
+    { $count ->
+        [0] 찾은 댓글이 없습니다. 더 적거나 짧은 말로 찾아 보세요.
+       *[other] 댓글 { $count }개를 찾았습니다.
+    }
+search-count-comments-more = { $count }개가 넘는 댓글을 찾았습니다. 가장 최근 { $count }개 중 정확한 순서로 보여 줍니다. 단어나 조건을 더해 좁혀 보세요.
 write-toolbar = 서식
 editor-header = 문단 형식
 editor-header-2 = 제목

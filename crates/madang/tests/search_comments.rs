@@ -137,6 +137,11 @@ async fn comments_are_found_with_their_post_and_only_where_the_reader_may_read()
         "{}",
         page.text()
     );
+    assert!(
+        page.text().contains("One comment found."),
+        "{}",
+        page.text()
+    );
     // The snippet is the comment's, marked; the post's title names the result.
     assert!(
         page.text().contains("<mark>탈북민</mark> 지원에"),
