@@ -58,6 +58,24 @@ pub(crate) enum Class {
 
 /// Classifies one (already normalised) character.
 pub(crate) fn classify(c: char) -> Class {
+    // The two kinds of character nearly all text is made of, answered before the Unicode
+    // tables (a third of a Korean snippet's time went to `is_alphanumeric`'s slow lookup).
+    // `classify_by_tables` gives the same answers: a test compares every character.
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() {
+            Class::Word
+        } else {
+            Class::Separator
+        };
+    }
+    if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
+        return Class::Syllabic;
+    }
+    classify_by_tables(c)
+}
+
+/// [`classify`] by the Unicode tables alone.
+fn classify_by_tables(c: char) -> Class {
     if is_combining_mark(c)
         || matches!(
             c,
@@ -250,6 +268,13 @@ pub fn index_document(title: &str, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_classes_are_the_tables_classes() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(classify(c), classify_by_tables(c), "U+{:04X}", c as u32);
+        }
+    }
 
     fn terms(text: &str) -> Vec<String> {
         index_terms(text)
