@@ -442,13 +442,7 @@ pub(crate) async fn legacy_board(
         Some(id) => format!("{}/b/{}/{}", lang.prefix(), board.slug, path_id(&id)?),
         None => match madang_core::search::gnuboard_search(&sfl, &stx, &sop, &sca) {
             // A board's search: the same search here, on the same board.
-            Some(pairs) => {
-                let query = form_urlencoded::Serializer::new(String::new())
-                    .append_pair("board", &board.slug)
-                    .extend_pairs(pairs)
-                    .finish();
-                format!("{}/search?{query}", lang.prefix())
-            }
+            Some(pairs) => search_address(lang, Some(&board.slug), pairs),
             // A list of one category.
             None if !sca.trim().is_empty() => {
                 let query = form_urlencoded::Serializer::new(String::new())
@@ -472,15 +466,19 @@ pub(crate) async fn legacy_search(
     let target =
         match madang_core::search::gnuboard_search(&param("sfl"), &param("stx"), &param("sop"), "")
         {
-            Some(pairs) => {
-                let query = form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs)
-                    .finish();
-                format!("{}/search?{query}", lang.prefix())
-            }
+            Some(pairs) => search_address(lang, None, pairs),
             None => format!("{}/search", lang.prefix()),
         };
     moved_permanently(&Method::GET, &target)
+}
+
+/// `/search?…` with these parameters, on `board` when given.
+fn search_address(lang: Lang, board: Option<&str>, pairs: Vec<(&'static str, String)>) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(board.map(|slug| ("board", slug.to_owned())))
+        .extend_pairs(pairs)
+        .finish();
+    format!("{}/search?{query}", lang.prefix())
 }
 
 /// The permanent redirect from an old address to its new page: 301, which every browser,

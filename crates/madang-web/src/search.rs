@@ -174,10 +174,13 @@ pub(crate) async fn search(
             .iter()
             .map(|hit| {
                 context! {
-                    url => match hit.comment_id {
-                        Some(comment) => format!("{}/b/{}/{}#comment-{comment}", lang.prefix(), hit.board_slug, hit.post_id),
-                        None => format!("{}/b/{}/{}", lang.prefix(), hit.board_slug, hit.post_id),
-                    },
+                    url => format!(
+                        "{}/b/{}/{}{}",
+                        lang.prefix(),
+                        hit.board_slug,
+                        hit.post_id,
+                        hit.comment_id.map(|c| format!("#comment-{c}")).unwrap_or_default()
+                    ),
                     comment => hit.comment_id.is_some(),
                     board_title => board_title(&hit.board_slug, &hit.board_title),
                     title => hit.title,

@@ -103,7 +103,7 @@ async fn comments_are_found_with_their_post_and_only_where_the_reader_may_read()
 
     let post = add_post(&site, open, "Camp visit", "We visited the camp.", "").await;
     let said = add_comment(&site, post, "minji", "탈북민 지원에 감사드립니다", false).await;
-    let secret = add_comment(&site, post, "guest", "탈북민 비밀 댓글", true).await;
+    add_comment(&site, post, "guest", "탈북민 비밀 댓글", true).await;
     let deleted = add_comment(&site, post, "guest", "탈북민 지운 댓글", false).await;
     let actor = ActorRef {
         id: None,
@@ -153,7 +153,6 @@ async fn comments_are_found_with_their_post_and_only_where_the_reader_may_read()
     for hidden in ["비밀 댓글", "지운 댓글", "회원 댓글", "비밀글 댓글"] {
         assert!(!page.text().contains(hidden), "{hidden} leaked");
     }
-    let _ = secret;
 
     // Posts are searched without their comments, and comments without their posts.
     let posts = site.get(&search_path(&[("q", "탈북민")])).await;
